@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under runtime/ and test/ with node's own test runner (TypeScript through tsx).
+// Extra arguments are passed to the runner, e.g. `npm run test:only -- --test-name-pattern=whoami`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function collect(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'cdk.out') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const filter = process.env.TEST_FILES;
+let files = [...collect('runtime', []), ...collect('test', [])].sort();
+if (filter) files = files.filter((f) => f.includes(filter));
+const reporter = process.stdout.isTTY ? 'spec' : 'spec';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, ...process.argv.slice(2), ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);
