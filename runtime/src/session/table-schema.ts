@@ -14,6 +14,22 @@ export const SESSION_TABLE = {
     name: 'byOwner',
     partitionKey: 'owner',
     sortKey: 'createdAt',
+    /**
+     * Attributes copied into the index besides the keys: the cap skips sessions already past their
+     * expiry. With a KEYS_ONLY index the store still works, counting expired sessions until TTL removes them.
+     */
+    nonKeyAttributes: ['expiresAt'],
+  },
+  /**
+   * DynamoDB types of the key attributes above, all strings. `createdAt` holds an ISO 8601 UTC time
+   * (`2026-01-31T12:00:00.000Z`), which sorts in time order. Only session items carry `owner` and
+   * `createdAt`, so the owner index lists sessions and nothing else.
+   */
+  attributeTypes: {
+    pk: 'S',
+    sk: 'S',
+    owner: 'S',
+    createdAt: 'S',
   },
 } as const;
 

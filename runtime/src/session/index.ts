@@ -1,0 +1,28 @@
+/**
+ * Sessions, cross-call handles and per-user state in the shared DynamoDB table.
+ * Everything outside this folder imports from here.
+ */
+export { SESSION_TABLE, SESSION_TABLE_ACTIONS } from './table-schema.js';
+export type {
+  ClientInfo,
+  CreatedSession,
+  NewSession,
+  ResolvedHandle,
+  SessionOwner,
+  SessionRecord,
+  SessionStore,
+  StateDocument,
+  StateKey,
+} from './store.js';
+export { DynamoSessionStore, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './dynamo-store.js';
+export { CLIENT_DEFAULTS, createSessionStoreClient, type SessionStoreClientOptions } from './client.js';
+export { createSessionTable, type CreateSessionTableOptions } from './create-table.js';
+export {
+  SessionStoreUnavailableError,
+  StateConflictError,
+  StateTooLargeError,
+  type StoreFailureReason,
+} from './errors.js';
+export { hashForLog } from './ids.js';
+export { DYNAMODB_MAX_ITEM_BYTES, MAX_STORED_ITEM_BYTES } from './item-size.js';
+export { handleAccess, userStateAccess, type OwnerHandleAccess } from './user-state.js';

@@ -1,0 +1,115 @@
+import type { Principal } from '../auth/principal.js';
+
+/** The part of a principal that owns sessions, handles and state: issuer and subject, compared exactly. */
+export type SessionOwner = Pick<Principal, 'issuer' | 'subject'>;
+
+/** What an MCP client said about itself in `initialize` (stored bounded: see {@link DynamoSessionStore}). */
+export interface ClientInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly title?: string;
+}
+
+/** What `initialize` tells the store about a new legacy-era session. */
+export interface NewSession {
+  /** OAuth client the token was issued to. Defaults to the principal's `clientId`. */
+  readonly clientId?: string;
+  /** Negotiated MCP protocol revision, e.g. `2025-06-18`. At most 64 characters. */
+  readonly protocolVersion: string;
+  /** The client's `clientInfo`; names longer than 256 characters are cut, other fields dropped. */
+  readonly clientInfo?: ClientInfo;
+}
+
+/**
+ * A stored legacy-era session. Times ending in `At` are epoch milliseconds, except `expiresAt`, the
+ * DynamoDB TTL attribute, which is epoch seconds.
+ */
+export interface SessionRecord {
+  /** `ownerKey(principal)`: `<issuer>|<subject>`. */
+  readonly owner: string;
+  /** Issuer of the owner, compared exactly on every read. */
+  readonly issuer: string;
+  /** Subject of the owner, compared exactly on every read. */
+  readonly subject: string;
+  readonly clientId: string;
+  readonly protocolVersion: string;
+  readonly clientInfo: ClientInfo;
+  /** Stored as an ISO 8601 string: it is the sort key of the owner index. */
+  readonly createdAt: number;
+  /** Last recorded use. Written at most once per touch interval, so it may lag by that much. */
+  readonly lastUsedAt: number;
+  /** End of the session if it stays unused; moved by `touchSession`, never past `absoluteExpiresAt`. */
+  readonly idleExpiresAt: number;
+  /** End of the session whatever its use. */
+  readonly absoluteExpiresAt: number;
+  /** TTL attribute (epoch seconds): the earlier of the two expiries, rounded up. */
+  readonly expiresAt: number;
+  /** Incremented by every write to the record. */
+  readonly version: number;
+}
+
+/** A session just minted: the id goes to the client in `Mcp-Session-Id`, and never into a log. */
+export interface CreatedSession {
+  readonly id: string;
+  readonly record: SessionRecord;
+}
+
+/**
+ * Which state document: one per owner and scope (usually a tool name), optionally narrowed to one
+ * legacy session. A `sessionId` narrows the slot; it never widens access: the owner is always part of the key.
+ */
+export interface StateKey {
+  /** `^[A-Za-z0-9_.:-]{1,128}$`, e.g. the tool's name. */
+  readonly scope: string;
+  /** Ties the document to one session; it then expires with the session's absolute lifetime. */
+  readonly sessionId?: string;
+}
+
+/** A stored state document and the version a writer must name to replace it. */
+export interface StateDocument {
+  readonly value: unknown;
+  readonly version: number;
+}
+
+/** A resolved handle: what it stands for and until when. */
+export interface ResolvedHandle {
+  readonly kind: string;
+  readonly value: unknown;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** Epoch seconds after which the handle no longer resolves. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Durable sessions, cross-call handles and per-user state, shared by every instance in a region
+ * (and, through global-table replication, eventually by every region). Every read is owner-checked:
+ * an id or handle of someone else reads as absent, exactly like an unknown one.
+ *
+ * Every method may throw `SessionStoreUnavailableError` when the backing store does not answer in
+ * time; the operation then wrote nothing.
+ */
+export interface SessionStore {
+  /** Mints a legacy-era session for `principal`, evicting its oldest sessions beyond the per-owner cap. */
+  createSession(principal: Pick<Principal, 'issuer' | 'subject' | 'clientId'>, init: NewSession): Promise<CreatedSession>;
+  /** The live session `id` if `principal` owns it; `undefined` when unknown, expired, deleted or foreign. */
+  getSession(id: string, principal: SessionOwner): Promise<SessionRecord | undefined>;
+  /** Records use of a session just read with `getSession`; writes at most once per touch interval. Returns whether it wrote. */
+  touchSession(id: string, record: SessionRecord): Promise<boolean>;
+  /** Ends the session if `principal` owns it and it is live; returns whether it did. */
+  deleteSession(id: string, principal: SessionOwner): Promise<boolean>;
+  /** The owner's state document under `key`, or `undefined`. */
+  readState(principal: SessionOwner, key: StateKey): Promise<StateDocument | undefined>;
+  /** Replaces the owner's state document if it is still at `expectedVersion` (0 when new). */
+  writeState(principal: SessionOwner, key: StateKey, value: unknown, expectedVersion: number): Promise<{ version: number }>;
+  /** Stores `value` behind a new unguessable handle owned by `principal` for `ttlSeconds`. */
+  mintHandle(principal: SessionOwner, kind: string, value: unknown, ttlSeconds: number): Promise<string>;
+  /** What `handle` stands for, if `principal` minted it, it has not expired, and (when given) its kind is `kind`. */
+  resolveHandle(principal: SessionOwner, handle: string, kind?: string): Promise<ResolvedHandle | undefined>;
+  /** Withdraws a handle of `principal`; returns whether one was live. */
+  deleteHandle(principal: SessionOwner, handle: string): Promise<boolean>;
+  /** Readiness: resolves when the table answers and is usable. */
+  ping(): Promise<void>;
+  /** Releases the connections the store opened itself. */
+  close(): void;
+}

@@ -1,0 +1,67 @@
+// Shared by this folder's tests and the session store benchmark: an in-memory DynamoDB (dynalite)
+// on loopback, reached through the real SDK client over real HTTP.
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Principal } from '../auth/principal.js';
+import { createSessionStoreClient } from './client.js';
+import { createSessionTable } from './create-table.js';
+
+type DynaliteFactory = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
+
+const require = createRequire(import.meta.url);
+
+/** Credentials dynalite accepts (it checks the signature's shape, not the keys). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** A running dynalite server with the session table created. */
+export interface LocalDynamo {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly tableName: string;
+  /** A client on `endpoint` with the store's defaults. */
+  readonly client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on a free loopback port and creates the session table in it. */
+export async function startLocalDynamo(tableName = 'mcp-sessions'): Promise<LocalDynamo> {
+  const dynalite = require('dynalite') as DynaliteFactory;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = createSessionStoreClient({ region: 'eu-west-1', endpoint, credentials: LOCAL_CREDENTIALS });
+  await createSessionTable(client, tableName);
+  return {
+    endpoint,
+    tableName,
+    client,
+    async close() {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A principal of the test issuer. */
+export function testPrincipal(subject: string, issuer = 'https://issuer.test'): Principal {
+  return { issuer, subject, clientId: 'test-client', scopes: [], groups: [], expiresAt: 4_102_444_800 };
+}
+
+/** A clock the test moves by hand (epoch milliseconds). */
+export class ManualClock {
+  now: number;
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.now = start;
+  }
+  readonly read = (): number => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
