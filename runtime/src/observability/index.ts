@@ -1,0 +1,327 @@
+/**
+ * Logs, traces and metrics of the MCP server, with one correlation id: the X-Ray trace id.
+ *
+ * - Logs: Powertools Logger, one JSON line per record on one stream (stdout by default), with a
+ *   scrubbing step that replaces anything shaped like a bearer token.
+ * - Traces: X-Ray segments built with `aws-xray-sdk-core` in manual mode and sent over UDP to the
+ *   daemon at `xrayDaemonAddress` (see `tracing.ts` for why not Powertools Tracer).
+ * - Metrics: Powertools Metrics EMF records, summed in memory and published on a timer.
+ *
+ * Nothing here keeps per-request state after `trace.end()`: the only long-lived structures are
+ * bounded by fixed vocabularies (see `labels.ts`).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AuthFailureReason, ErrorKind, RateLimitScope, RequestOutcome, SessionEvent, ToolOutcome } from './labels.js';
+import { AccessFormatter, type AccessRecord, DiagnosticFormatter, type IdentifierHash, identifierHasher, LineLogger, toAccessFields, toErrorFields } from './logging.js';
+import { MetricsRecorder } from './metrics.js';
+import { DEFAULT_TRACE_SAMPLING, type IncomingTraceHeaders, type TraceSampling } from './trace-context.js';
+import { type AwsSdkClient, type RequestTrace, Tracing } from './tracing.js';
+
+export type { AccessRecord, IdentifierHash } from './logging.js';
+export { INVALID } from './logging.js';
+export type { AuthFailureReason, ErrorKind, ProtocolEra, RateLimitScope, RequestOutcome, SessionEvent, ToolOutcome } from './labels.js';
+export { AUTH_FAILURE_REASONS, ERROR_KINDS, OTHER, RATE_LIMIT_SCOPES, REQUEST_OUTCOMES, TOOL_OUTCOMES } from './labels.js';
+export { REDACTED, scrubSecrets } from './scrub.js';
+export type { IncomingTraceHeaders, TraceId, TraceSampling } from './trace-context.js';
+export { DEFAULT_TRACE_SAMPLING } from './trace-context.js';
+export type { AwsSdkClient, RequestTrace, TraceAnnotationKey } from './tracing.js';
+
+/** Log levels accepted by `createObservability`. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** Settings of {@link createObservability}. */
+export interface ObservabilityOptions {
+  /** `service` field of log records, `service` metric dimension, and the X-Ray segment name. */
+  readonly serviceName: string;
+  /**
+   * Least severe level of diagnostic records. Access records are written whatever the level:
+   * they are the audit trail, not diagnostics.
+   */
+  readonly logLevel: LogLevel;
+  /** CloudWatch namespace of the EMF metrics. */
+  readonly metricsNamespace: string;
+  /** AWS region of this task: a field of every log record, a metric dimension, a trace annotation. */
+  readonly region: string;
+  /**
+   * `host:port` of the X-Ray daemon (the value of `AWS_XRAY_DAEMON_ADDRESS`).
+   * @default - tracing off: requests still get a trace id, nothing is sent, the X-Ray SDK is not loaded
+   */
+  readonly xrayDaemonAddress?: string;
+  /**
+   * How often buffered metrics are published, in milliseconds (100 – 300 000).
+   * @default 10000
+   */
+  readonly metricsFlushIntervalMs?: number;
+  /**
+   * Where log and EMF lines go.
+   * @default process.stdout
+   */
+  readonly logStream?: NodeJS.WritableStream;
+  /**
+   * Local sampling rule for requests whose caller made no sampling decision.
+   * @default DEFAULT_TRACE_SAMPLING - one request per second and 5 % of the rest, as X-Ray's default rule
+   */
+  readonly traceSampling?: TraceSampling;
+  /**
+   * Decides whether a value thrown inside `trace.subsegment` is the client's fault (recorded as an
+   * X-Ray `error`) rather than the server's (a `fault`).
+   * @default - every thrown value is a fault
+   */
+  readonly isClientError?: (cause: unknown) => boolean;
+  /**
+   * Key for `hashIdentifier` (HMAC-SHA-256). Set it, identical in every region, when subjects can
+   * be guessed (e-mail addresses as `sub`).
+   * @default - unkeyed SHA-256 with a fixed prefix
+   */
+  readonly identifierHashKey?: string;
+}
+
+/** Logs, traces and metrics of one server process. Create one with {@link createObservability}. */
+export interface Observability {
+  /** The diagnostic logger (Powertools Logger, scrubbed, JSON lines on the configured stream). */
+  readonly logger: Logger;
+
+  /**
+   * Starts the trace of one request. Continues an `X-Amzn-Trace-Id` that names a parent, else
+   * accepts a W3C `traceparent` (its trace id converted to X-Ray form, its span id kept as the
+   * parent), else keeps a bare `X-Amzn-Trace-Id` root (the one the ALB adds), else mints a new id.
+   * Malformed headers are ignored. The caller's sampling decision is honoured; without one, the
+   * local rule decides. Never throws.
+   *
+   * @param headers - the request's trace headers, as received
+   * @param name - segment name, normally the service name (the node in the X-Ray service map)
+   * @example
+   * const trace = obs.startRequest({ xAmznTraceId: req.headers['x-amzn-trace-id'] as string | undefined }, 'enterprise-mcp');
+   * try { await trace.subsegment('authenticate', () => verifier.verify(token)); } finally { trace.setHttp(res.statusCode); trace.end(); }
+   */
+  startRequest(headers: IncomingTraceHeaders, name: string): RequestTrace;
+
+  /** Same as the exported {@link traceHeaderValue}. */
+  traceHeaderValue(trace: RequestTrace): string;
+
+  /**
+   * Records the calls of an AWS SDK v3 client made inside `trace.subsegment(...)` as X-Ray `aws`
+   * subsegments, and propagates the trace header. Returns the same client. No-op when tracing is off.
+   */
+  captureAwsClient<C extends AwsSdkClient>(client: C): C;
+
+  /**
+   * Writes the one access record of a request (see {@link AccessRecord} for the fields; `time` and
+   * `region` are added). Written whatever the log level. Never throws.
+   */
+  accessLog(record: AccessRecord): void;
+
+  /**
+   * Writes a private ERROR record: the correlation id, where it happened, the tool, and the cause
+   * with message and stack. Only for the private log; what the client sees is decided elsewhere.
+   * Never throws.
+   *
+   * @param correlationId - the request's trace id
+   * @param cause - anything thrown
+   * @param context - `where`: a fixed name of the failing step (`tools/call`, `session.load`); `tool`: the tool name
+   */
+  errorLog(correlationId: string, cause: unknown, context: { where: string; tool?: string }): void;
+
+  /**
+   * A pseudonym for a subject or a session id: 16 hex digits of SHA-256 (or HMAC-SHA-256 with
+   * `identifierHashKey`). Stable across tasks and regions so that one user can be followed.
+   *
+   * @param value - `ownerKey(principal)` or a session id
+   * @throws TypeError when `value` is empty or looks like a token: tokens are never hashed into logs
+   */
+  hashIdentifier(value: string): IdentifierHash;
+
+  /** Counts one request (`Requests`) and samples its latency (`Latency`, milliseconds). */
+  countRequest(outcome: RequestOutcome, latencyMs: number): void;
+  /** Counts one failure of the given kind (`Errors`, dimension `kind`). */
+  countError(kind: ErrorKind): void;
+  /** Counts one tool call (`ToolCalls`, dimensions `tool`, `outcome`) and samples its latency (`ToolLatency`, dimension `tool`). */
+  countToolCall(tool: string, outcome: ToolOutcome, latencyMs: number): void;
+  /** Counts one refused token (`AuthFailures`, dimension `reason`). */
+  countAuthFailure(reason: AuthFailureReason): void;
+  /** Counts `n` redactions of one kind in a tool result (`Redactions`, dimension `kind`). */
+  countRedactions(kind: string, n: number): void;
+  /** Counts one request refused by a limit (`RateLimited`, dimension `scope`). */
+  countRateLimited(scope: RateLimitScope): void;
+  /** Counts a legacy session opened (`SessionsOpened`) or ended (`SessionsEnded`). */
+  countSession(event: SessionEvent): void;
+  /** Counts a call refused because an argument looked like a credential (`CredentialInputsRefused`, dimension `tool`). */
+  countCredentialInput(tool: string): void;
+
+  /** Publishes the metrics buffered so far. */
+  flush(): void;
+  /**
+   * Stops the flush timer, publishes the last metrics, and closes the X-Ray socket once the
+   * datagrams already sent have left (waiting one second at most). Afterwards nothing of this
+   * instance is running; counts are ignored, log records are still written. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The value of an `X-Amzn-Trace-Id` response header: `Root=<trace id>;Sampled=<1|0>`, so a
+ * client can quote the id and knows whether the request was recorded.
+ */
+export function traceHeaderValue(trace: RequestTrace): string {
+  return `Root=${trace.traceId};Sampled=${trace.sampled ? '1' : '0'}`;
+}
+
+const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['DEBUG', 'INFO', 'WARN', 'ERROR']);
+const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
+
+function requireText(name: string, value: unknown, maxLength: number): void {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > maxLength) {
+    throw new RangeError(`${name} must be a non-empty string of at most ${maxLength} characters (got ${JSON.stringify(value)})`);
+  }
+}
+
+class ServerObservability implements Observability {
+  readonly logger: Logger;
+  readonly #access: LineLogger;
+  readonly #metrics: MetricsRecorder;
+  readonly #tracing: Tracing;
+  readonly #hash: (value: string) => IdentifierHash;
+  readonly #region: string;
+  readonly #timer: NodeJS.Timeout;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ObservabilityOptions) {
+    const stream = options.logStream ?? process.stdout;
+    const writeLine = (line: string): void => {
+      try {
+        stream.write(`${line}\n`);
+      } catch {
+        // a failing log stream must not fail the request
+      }
+    };
+    this.#region = options.region;
+    this.logger = new LineLogger(writeLine, {
+      serviceName: options.serviceName,
+      logLevel: options.logLevel,
+      logFormatter: new DiagnosticFormatter(options.region),
+    });
+    this.#access = new LineLogger(writeLine, { serviceName: options.serviceName, logLevel: 'INFO', logFormatter: new AccessFormatter() });
+    this.#metrics = new MetricsRecorder({
+      namespace: options.metricsNamespace,
+      serviceName: options.serviceName,
+      region: options.region,
+      write: writeLine,
+      logger: this.logger,
+    });
+    const daemon = options.xrayDaemonAddress;
+    this.#tracing = new Tracing({
+      serviceName: options.serviceName,
+      region: options.region,
+      ...(daemon !== undefined ? { daemonAddress: daemon } : {}),
+      sampling: options.traceSampling ?? DEFAULT_TRACE_SAMPLING,
+      isClientError: options.isClientError ?? (() => false),
+      onSendFailure: (error) => this.logger.warn('X-Ray segments cannot be sent to the daemon; further failures are not logged', { daemon, error }),
+    });
+    this.#hash = identifierHasher(options.identifierHashKey);
+    this.#timer = setInterval(() => this.flush(), options.metricsFlushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  startRequest(headers: IncomingTraceHeaders, name: string): RequestTrace {
+    return this.#tracing.start(headers, name);
+  }
+
+  traceHeaderValue(trace: RequestTrace): string {
+    return traceHeaderValue(trace);
+  }
+
+  captureAwsClient<C extends AwsSdkClient>(client: C): C {
+    return this.#tracing.captureAwsClient(client);
+  }
+
+  accessLog(record: AccessRecord): void {
+    try {
+      this.#access.info('access', toAccessFields(record, this.#region));
+    } catch {
+      // logging never fails a request
+    }
+  }
+
+  errorLog(correlationId: string, cause: unknown, context: { where: string; tool?: string }): void {
+    try {
+      this.logger.error('request failed', toErrorFields(correlationId, cause, context));
+    } catch {
+      // logging never fails a request
+    }
+  }
+
+  hashIdentifier(value: string): IdentifierHash {
+    return this.#hash(value);
+  }
+
+  countRequest(outcome: RequestOutcome, latencyMs: number): void {
+    if (!this.#closing) this.#metrics.request(outcome, latencyMs);
+  }
+
+  countError(kind: ErrorKind): void {
+    if (!this.#closing) this.#metrics.error(kind);
+  }
+
+  countToolCall(tool: string, outcome: ToolOutcome, latencyMs: number): void {
+    if (!this.#closing) this.#metrics.toolCall(tool, outcome, latencyMs);
+  }
+
+  countAuthFailure(reason: AuthFailureReason): void {
+    if (!this.#closing) this.#metrics.authFailure(reason);
+  }
+
+  countRedactions(kind: string, n: number): void {
+    if (!this.#closing) this.#metrics.redactions(kind, n);
+  }
+
+  countRateLimited(scope: RateLimitScope): void {
+    if (!this.#closing) this.#metrics.rateLimited(scope);
+  }
+
+  countSession(event: SessionEvent): void {
+    if (!this.#closing) this.#metrics.session(event);
+  }
+
+  countCredentialInput(tool: string): void {
+    if (!this.#closing) this.#metrics.credentialInput(tool);
+  }
+
+  flush(): void {
+    try {
+      this.#metrics.flush();
+    } catch {
+      // called from a timer: an exception here would end the process
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#timer);
+      this.flush();
+      await this.#tracing.close();
+    })();
+    return this.#closing;
+  }
+}
+
+/**
+ * Creates the logs, traces and metrics of one server process. Call `close()` on shutdown.
+ *
+ * @throws RangeError when a name, the namespace, the region, the log level, the flush interval,
+ *   the sampling rule or the daemon address is not valid; the message names the option and value
+ * @example
+ * const obs = createObservability({ serviceName: 'enterprise-mcp', logLevel: 'INFO', metricsNamespace: 'EnterpriseMcp',
+ *   region: 'eu-west-1', xrayDaemonAddress: process.env.AWS_XRAY_DAEMON_ADDRESS });
+ * process.on('SIGTERM', () => void obs.close());
+ */
+export function createObservability(options: ObservabilityOptions): Observability {
+  requireText('serviceName', options.serviceName, 200);
+  requireText('metricsNamespace', options.metricsNamespace, 255);
+  requireText('region', options.region, 64);
+  if (!LOG_LEVELS.has(options.logLevel)) throw new RangeError(`logLevel must be DEBUG, INFO, WARN or ERROR (got ${JSON.stringify(options.logLevel)})`);
+  const interval = options.metricsFlushIntervalMs;
+  if (interval !== undefined && !(Number.isInteger(interval) && interval >= 100 && interval <= 300_000)) {
+    throw new RangeError(`metricsFlushIntervalMs must be an integer from 100 to 300000 (got ${interval})`);
+  }
+  return new ServerObservability(options);
+}

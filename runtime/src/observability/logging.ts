@@ -1,0 +1,163 @@
+/**
+ * Structured JSON logs through Powertools Logger, outside Lambda.
+ *
+ * Powertools Logger does the record assembly (levels, attributes, error formatting, the
+ * `jsonReplacerFn` hook). Two things are changed for a server: records are written as one
+ * compact line to a stream chosen at start-up (Lambda's logger owns a private console and sends
+ * ERROR to stderr), and the formatters drop the Lambda context fields. The scrubbing replacer is
+ * installed on every logger, so no record can carry a bearer token whatever it was given.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { OTHER, REQUEST_OUTCOME_SET, type ProtocolEra, type RequestOutcome, TOOL_NAME } from './labels.js';
+import { looksLikeToken, scrubbingReplacer } from './scrub.js';
+import { isTraceId, type TraceId } from './trace-context.js';
+
+/** A pseudonymous identifier produced by `hashIdentifier`: 16 lower-case hex digits. */
+export type IdentifierHash = string & { readonly __brand: 'IdentifierHash' };
+
+/**
+ * What the HTTP layer reports about one request. Every field is a number, a value from a fixed
+ * vocabulary, or a branded value only this module produces (trace id, identifier hashes), so the
+ * record has no place for a token, an argument value or a raw identifier. `method` and `tool` are
+ * checked against their patterns when written.
+ */
+export interface AccessRecord {
+  /** HTTP status of the response. */
+  readonly status: number;
+  /** MCP method (`tools/call`), or the HTTP method when the request never reached JSON-RPC. */
+  readonly method: string;
+  /** Tool name, for `tools/call`. */
+  readonly tool?: string;
+  readonly outcome: RequestOutcome;
+  /** Time from the first byte of the request to the last byte of the response. */
+  readonly latencyMs: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** `hashIdentifier(ownerKey(principal))`, once authenticated. */
+  readonly principalHash?: IdentifierHash;
+  /** `hashIdentifier(sessionId)`, for legacy-era requests with a session. */
+  readonly sessionHash?: IdentifierHash;
+  readonly traceId: TraceId;
+  readonly protocolEra?: ProtocolEra;
+}
+
+/** Written in place of a string field that does not have the expected shape. */
+export const INVALID = '<invalid>';
+
+const METHOD = /^[A-Za-z][A-Za-z0-9_/]{0,63}$/;
+const HASH = /^[0-9a-f]{16}$/;
+const HASH_DOMAIN = 'enterprise-mcp-kit/identifier/v1\n';
+
+function writeToStdout(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Powertools Logger writing compact JSON lines to a function instead of its own console. */
+export class LineLogger extends Logger {
+  // Not a #private field: Powertools may print from inside its constructor, before this is set.
+  private readonly writeLine: (line: string) => void;
+
+  constructor(writeLine: (line: string) => void, options: ConstructorOptions) {
+    super({ ...options, jsonReplacerFn: scrubbingReplacer });
+    this.writeLine = writeLine;
+  }
+
+  protected override printLog(_logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    (this.writeLine ?? writeToStdout)(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new LineLogger(this.writeLine, options ?? {});
+  }
+}
+
+/** Diagnostic records: level, message, timestamp, service, region, then the record's own fields. */
+export class DiagnosticFormatter extends LogFormatter {
+  constructor(private readonly region: string) {
+    super();
+  }
+
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        region: this.region,
+        ...additional,
+      },
+    });
+  }
+}
+
+/** Access records: exactly the fields of {@link toAccessFields}, nothing added. */
+export class AccessFormatter extends LogFormatter {
+  override formatAttributes(_attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    return new LogItem({ attributes: { ...additional } });
+  }
+}
+
+function count(value: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0;
+}
+
+/**
+ * The fields of one access record, in order: time, status, method, tool, outcome, latencyMs,
+ * region, bytesIn, bytesOut, principalHash, sessionHash, traceId, protocolEra. Only the fields of
+ * {@link AccessRecord} are read, so anything else on the object passed in is never written.
+ */
+export function toAccessFields(record: AccessRecord, region: string, now: Date = new Date()): Record<string, unknown> {
+  const status = Number.isInteger(record.status) && record.status >= 100 && record.status <= 599 ? record.status : 0;
+  const latency = typeof record.latencyMs === 'number' && Number.isFinite(record.latencyMs) && record.latencyMs >= 0 ? record.latencyMs : 0;
+  const optionalHash = (value: IdentifierHash | undefined): string | undefined =>
+    value === undefined ? undefined : typeof value === 'string' && HASH.test(value) ? value : INVALID;
+  return {
+    time: now.toISOString(),
+    status,
+    method: typeof record.method === 'string' && METHOD.test(record.method) ? record.method : INVALID,
+    tool: record.tool === undefined ? undefined : typeof record.tool === 'string' && TOOL_NAME.test(record.tool) ? record.tool : INVALID,
+    outcome: REQUEST_OUTCOME_SET.has(record.outcome) ? record.outcome : OTHER,
+    latencyMs: Math.round(latency * 10) / 10,
+    region,
+    bytesIn: count(record.bytesIn),
+    bytesOut: count(record.bytesOut),
+    principalHash: optionalHash(record.principalHash),
+    sessionHash: optionalHash(record.sessionHash),
+    traceId: isTraceId(record.traceId) ? record.traceId : INVALID,
+    protocolEra: record.protocolEra === 'modern' || record.protocolEra === 'legacy' ? record.protocolEra : undefined,
+  };
+}
+
+/**
+ * The fields of one error record: the correlation id, where it happened, and the private cause.
+ * An `Error` is logged with name, message, stack and cause chain (formatted by Powertools);
+ * anything else thrown is logged as it is, through the same scrubbing.
+ */
+export function toErrorFields(correlationId: string, cause: unknown, context: { where: string; tool?: string }): Record<string, unknown> {
+  const fields: Record<string, unknown> = { traceId: correlationId, where: context.where };
+  if (context.tool !== undefined) fields.tool = TOOL_NAME.test(context.tool) ? context.tool : INVALID;
+  if (cause instanceof Error) fields.error = cause;
+  else fields.cause = typeof cause === 'string' || (typeof cause === 'object' && cause !== null) ? cause : String(cause);
+  return fields;
+}
+
+/**
+ * Builds `hashIdentifier`. Without a key: SHA-256 over a fixed domain prefix and the value, so
+ * the same subject gets the same hash in every task, region and deployment of this kit (operators
+ * can follow one user across the fleet) while a plain `sha256(email)` table from elsewhere does
+ * not match. With a key: HMAC-SHA-256, for identity providers whose subjects can be guessed (an
+ * e-mail address as `sub`); the key must be the same everywhere for hashes to correlate.
+ * Either way the result is a pseudonym, not anonymisation.
+ */
+export function identifierHasher(key: string | undefined): (value: string) => IdentifierHash {
+  return (value: string): IdentifierHash => {
+    if (typeof value !== 'string' || value.length === 0) throw new TypeError('hashIdentifier needs a non-empty string');
+    if (looksLikeToken(value)) throw new TypeError('hashIdentifier refuses token-shaped input: hash the subject or the session id, never a token');
+    const digest = key === undefined ? createHash('sha256').update(HASH_DOMAIN).update(value) : createHmac('sha256', key).update(value);
+    return digest.digest('hex').slice(0, 16) as IdentifierHash;
+  };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { mintTraceId, parseAmznTraceHeader, parseTraceparent, resolveTraceContext, TraceSampler } from './trace-context.js';
+
+const ROOT = '1-5759e988-bd862e3fe1be46a994272793';
+
+describe('parseAmznTraceHeader', () => {
+  test('reads Root, Parent and Sampled in any order and case, ignoring other fields', () => {
+    assert.deepEqual(parseAmznTraceHeader(`Self=1-67891234-12456789abcdef012345678;root=${ROOT}; Sampled=1 ;Parent=53995c3f42cd8ad8;Lineage=a87bd80c:1`), {
+      traceId: ROOT,
+      parentId: '53995c3f42cd8ad8',
+      sampled: true,
+    });
+    assert.deepEqual(parseAmznTraceHeader(`Root=${ROOT};Sampled=?`), { traceId: ROOT });
+    assert.deepEqual(parseAmznTraceHeader(`Root=${ROOT};Sampled=0;Parent=not-hex`), { traceId: ROOT, sampled: false });
+  });
+
+  test('ignores a header without a well-formed root, or one too long to be genuine', () => {
+    for (const value of [undefined, '', 'Parent=53995c3f42cd8ad8', 'Root=1-5759e988-bd862e3f', `Root=${ROOT.toUpperCase()}`, `Root=${ROOT}x`, `Root=${ROOT};${'x=1;'.repeat(300)}`]) {
+      assert.equal(parseAmznTraceHeader(value), undefined, String(value).slice(0, 40));
+    }
+  });
+});
+
+describe('parseTraceparent', () => {
+  test('converts the trace id to X-Ray form and keeps the parent span and the sampled flag', () => {
+    assert.deepEqual(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'), {
+      traceId: '1-4bf92f35-77b34da6a3ce929d0e0e4736',
+      parentId: '00f067aa0ba902b7',
+      sampled: true,
+    });
+    assert.equal(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00')?.sampled, false);
+    assert.equal(parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03-extra')?.sampled, true, 'a later version with extra fields');
+  });
+
+  test('refuses what the W3C specification refuses', () => {
+    for (const value of [
+      'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01',
+      '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra',
+      '00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01',
+    ]) {
+      assert.equal(parseTraceparent(value), undefined, value);
+    }
+  });
+});
+
+describe('resolveTraceContext', () => {
+  test('mints an id from the clock and 96 random bits', () => {
+    const id = mintTraceId(Date.UTC(2026, 0, 1));
+    assert.match(id, /^1-6955b900-[0-9a-f]{24}$/);
+    assert.notEqual(mintTraceId(), mintTraceId());
+    assert.deepEqual(Object.keys(resolveTraceContext({})), ['traceId']);
+  });
+
+  test('a traced X-Ray caller wins over a traceparent', () => {
+    const context = resolveTraceContext({ xAmznTraceId: `Root=${ROOT};Parent=53995c3f42cd8ad8`, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    assert.equal(context.traceId, ROOT);
+  });
+});
+
+describe('TraceSampler', () => {
+  test('takes the fixed target each second, then the rate', () => {
+    let now = 1_000_000;
+    const draws = [0.01, 0.5, 0.04];
+    const sampler = new TraceSampler({ fixedTargetPerSecond: 2, rate: 0.05 }, () => now, () => draws.shift() ?? 1);
+    assert.deepEqual([sampler.sample(), sampler.sample(), sampler.sample(), sampler.sample(), sampler.sample()], [true, true, true, false, true]);
+    now += 1000;
+    assert.deepEqual([sampler.sample(), sampler.sample(), sampler.sample()], [true, true, false]);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Reading the trace context of an incoming request and minting new trace ids. Pure functions:
+ * no X-Ray SDK, no I/O. Every header value is attacker-controlled, so each part is checked
+ * against an exact pattern and a header that does not parse is treated as absent.
+ */
+import { randomBytes } from 'node:crypto';
+
+/**
+ * An X-Ray trace id (`1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx`), also the request's correlation id.
+ * Only this module mints or accepts one, so a value of this type never holds anything else.
+ */
+export type TraceId = string & { readonly __brand: 'TraceId' };
+
+/** The trace headers of an incoming request, as received. */
+export interface IncomingTraceHeaders {
+  /** `X-Amzn-Trace-Id`: `Root=1-…;Parent=…;Sampled=0|1|?` (the ALB adds `Root` when absent). */
+  readonly xAmznTraceId?: string;
+  /** W3C `traceparent`: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`. */
+  readonly traceparent?: string;
+}
+
+/** The trace a request joins. */
+export interface TraceContext {
+  readonly traceId: TraceId;
+  /** Id of the caller's segment or span, when the caller is traced. */
+  readonly parentId?: string;
+  /** The caller's sampling decision; `undefined` leaves it to this service. */
+  readonly sampled?: boolean;
+}
+
+const ROOT = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-|$)/;
+const ZERO_SPAN = '0000000000000000';
+const ZERO_TRACE = '00000000000000000000000000000000';
+
+/** Longest trace header read; longer ones are ignored without being parsed. */
+const MAX_HEADER_LENGTH = 1024;
+
+/** Parses `X-Amzn-Trace-Id`. Unknown fields (`Self`, `Lineage`, custom data) are ignored. */
+export function parseAmznTraceHeader(value: string | undefined): TraceContext | undefined {
+  if (typeof value !== 'string' || value.length > MAX_HEADER_LENGTH) return undefined;
+  let root: string | undefined;
+  let parent: string | undefined;
+  let sampled: boolean | undefined;
+  for (const field of value.split(';')) {
+    const eq = field.indexOf('=');
+    if (eq < 0) continue;
+    const key = field.slice(0, eq).trim().toLowerCase();
+    const fieldValue = field.slice(eq + 1).trim();
+    if (key === 'root') root = fieldValue;
+    else if (key === 'parent') parent = fieldValue;
+    else if (key === 'sampled') sampled = fieldValue === '1' ? true : fieldValue === '0' ? false : undefined;
+  }
+  if (root === undefined || !ROOT.test(root)) return undefined;
+  const validParent = parent !== undefined && SPAN_ID.test(parent) ? parent : undefined;
+  return {
+    traceId: root as TraceId,
+    ...(validParent !== undefined ? { parentId: validParent } : {}),
+    ...(sampled !== undefined ? { sampled } : {}),
+  };
+}
+
+/**
+ * Parses a W3C `traceparent` and converts its trace id to X-Ray form: the first 8 hex digits
+ * become the time field, the other 24 the unique part (`1-<8>-<24>`), which is how X-Ray
+ * represents W3C trace ids. The sampled flag (bit 0 of the flags) is kept as the decision.
+ */
+export function parseTraceparent(value: string | undefined): TraceContext | undefined {
+  if (typeof value !== 'string' || value.length > MAX_HEADER_LENGTH) return undefined;
+  const match = TRACEPARENT.exec(value.trim());
+  if (!match) return undefined;
+  const [, version, traceHex, parentId, flags] = match as unknown as [string, string, string, string, string];
+  if (version === 'ff' || (version === '00' && value.trim().length !== 55)) return undefined;
+  if (traceHex === ZERO_TRACE || parentId === ZERO_SPAN) return undefined;
+  return {
+    traceId: `1-${traceHex.slice(0, 8)}-${traceHex.slice(8)}` as TraceId,
+    parentId,
+    sampled: (Number.parseInt(flags, 16) & 1) === 1,
+  };
+}
+
+/** A new X-Ray trace id: the current time in seconds and 96 random bits. */
+export function mintTraceId(nowMs: number = Date.now()): TraceId {
+  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, '0');
+  return `1-${seconds}-${randomBytes(12).toString('hex')}` as TraceId;
+}
+
+/**
+ * Decides which trace a request joins:
+ * 1. an `X-Amzn-Trace-Id` with a `Parent` (the caller is traced by X-Ray) is continued;
+ * 2. else a valid `traceparent` is continued (behind an ALB, a client's W3C context arrives
+ *    next to an `X-Amzn-Trace-Id` that the ALB minted with a bare `Root`);
+ * 3. else a bare `X-Amzn-Trace-Id` root is kept, so the id matches the ALB access log;
+ * 4. else a new trace id is minted.
+ */
+export function resolveTraceContext(headers: IncomingTraceHeaders): TraceContext {
+  const amzn = parseAmznTraceHeader(headers.xAmznTraceId);
+  if (amzn?.parentId !== undefined) return amzn;
+  const w3c = parseTraceparent(headers.traceparent);
+  if (w3c) return w3c;
+  return amzn ?? { traceId: mintTraceId() };
+}
+
+/** Checks that a string is a trace id in X-Ray form. */
+export function isTraceId(value: unknown): value is TraceId {
+  return typeof value === 'string' && ROOT.test(value);
+}
+
+/** A local sampling rule: the first `fixedTargetPerSecond` requests each second, then `rate` of the rest. */
+export interface TraceSampling {
+  readonly fixedTargetPerSecond: number;
+  readonly rate: number;
+}
+
+/** X-Ray's default rule: one request per second and 5 % of the rest. */
+export const DEFAULT_TRACE_SAMPLING: TraceSampling = { fixedTargetPerSecond: 1, rate: 0.05 };
+
+/** Applies a {@link TraceSampling} rule; state is two numbers, whatever the traffic. */
+export class TraceSampler {
+  #second = -1;
+  #used = 0;
+
+  constructor(
+    private readonly rule: TraceSampling,
+    private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
+  ) {
+    if (!Number.isInteger(rule.fixedTargetPerSecond) || rule.fixedTargetPerSecond < 0) {
+      throw new RangeError(`traceSampling.fixedTargetPerSecond must be a non-negative integer (got ${rule.fixedTargetPerSecond})`);
+    }
+    if (!(rule.rate >= 0 && rule.rate <= 1)) throw new RangeError(`traceSampling.rate must be between 0 and 1 (got ${rule.rate})`);
+  }
+
+  /** Whether to record the next request. */
+  sample(): boolean {
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#used = 0;
+    }
+    if (this.#used < this.rule.fixedTargetPerSecond) {
+      this.#used += 1;
+      return true;
+    }
+    return this.random() < this.rule.rate;
+  }
+}
