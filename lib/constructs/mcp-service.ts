@@ -1,0 +1,623 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  AlarmBehavior,
+  AvailabilityZoneRebalancing,
+  AwsLogDriverMode,
+  Cluster,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargatePlatformVersion,
+  FargateService,
+  FargateTaskDefinition,
+  LinuxParameters,
+  LogDrivers,
+  OperatingSystemFamily,
+  PropagatedTagSource,
+  Protocol as EcsProtocol,
+  Secret as EcsSecret,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  ApplicationListener,
+  ApplicationLoadBalancer,
+  ApplicationProtocol,
+  ApplicationTargetGroup,
+  ListenerAction,
+  Protocol,
+  SslPolicy,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Effect, Grant, type IGrantable, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { IamPermission } from '../../runtime/src/tools/definition.js';
+import { toolPolicyStatements } from '../tool-permissions.js';
+import { grantSessionStore } from './session-table.js';
+
+/** Root of the repository: the Docker build context of the runtime image. */
+const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Port the runtime listens on inside the task (HTTPS). */
+export const RUNTIME_PORT = 8443;
+
+/** Where the task's entrypoint writes the self-signed certificate the ALB connects to. */
+const TLS_DIRECTORY = '/run/mcp-tls';
+
+/** Memory (MiB) reserved for the X-Ray daemon sidecar; the app container gets the rest of the task. */
+const XRAY_MEMORY_LIMIT_MIB = 128;
+
+/** Seconds the runtime gets to finish in-flight requests after SIGTERM (`MCP_SHUTDOWN_GRACE_SECONDS`). */
+const SHUTDOWN_GRACE_SECONDS = 25;
+
+/** How the runtime verifies access tokens. */
+export type McpServiceAuth =
+  | {
+      /** Generic OIDC: `aud` must name this server. */
+      readonly profile: 'oidc';
+      /** Exact issuer (`iss`). */
+      readonly issuer: string;
+      /** Required audience (RFC 8707 resource indicator). */
+      readonly audience: string;
+    }
+  | {
+      /** Amazon Cognito access tokens (`token_use = access`, client allowlist, resource-server scopes). */
+      readonly profile: 'cognito';
+      /**
+       * ARN of the SSM parameter holding the user pool id. An ARN, not an `IStringParameter`: the
+       * parameter lives in the primary region, and CDK imports parameters of the stack's region only.
+       */
+      readonly userPoolIdParameterArn: string;
+      /** ARN of the SSM parameter holding the comma-separated accepted client ids (primary region). */
+      readonly clientIdsParameterArn: string;
+      /** Managed login base URL. */
+      readonly domainUrl: string;
+      /** Resource server identifier; scopes arrive as `<id>/<scope>`. */
+      readonly resourceServerId: string;
+    };
+
+/** Properties of an {@link McpService}. */
+export interface McpServiceProps {
+  /** The VPC: the load balancer goes to its public subnets, the tasks to its private subnets. */
+  readonly vpc: IVpc;
+  /** Certificate of the public domain for the HTTPS listener. */
+  readonly certificate: ICertificate;
+  /** The public DNS name clients use; the MCP URL is `https://<domainName>/mcp`. */
+  readonly domainName: string;
+  /** The session table as seen from this region (the local replica). */
+  readonly sessionTable: ITableV2;
+  /** How the runtime verifies tokens. */
+  readonly auth: McpServiceAuth;
+  /** Key that encrypts the log groups. */
+  readonly logKey: IKey;
+  /**
+   * The runtime image.
+   *
+   * @default - built from `runtime/Dockerfile` with the repository root as context
+   */
+  readonly image?: ContainerImage;
+  /**
+   * X-Ray daemon sidecar image.
+   *
+   * @default 'public.ecr.aws/xray/aws-xray-daemon:3.x'
+   */
+  readonly xrayDaemonImage?: string;
+  /**
+   * Fargate CPU units of one task.
+   *
+   * @default 512
+   */
+  readonly cpu?: number;
+  /**
+   * Memory of one task (MiB).
+   *
+   * @default 1024
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * Tasks in steady state; at least two.
+   *
+   * @default 2
+   */
+  readonly desiredCount?: number;
+  /**
+   * Lower bound of autoscaling; at least two.
+   *
+   * @default 2
+   */
+  readonly minCapacity?: number;
+  /**
+   * Upper bound of autoscaling.
+   *
+   * @default 6
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Target average CPU utilization (percent).
+   *
+   * @default 60
+   */
+  readonly cpuTargetPercent?: number;
+  /**
+   * Target requests per task per minute.
+   *
+   * @default 1000
+   */
+  readonly requestsPerTaskPerMinute?: number;
+  /**
+   * The longest deadline of any tool. The load balancer's idle timeout is 30 seconds longer, and the
+   * runtime's keep-alive 15 seconds longer still, so the balancer never reuses a closed connection.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly longestToolDeadline?: Duration;
+  /**
+   * Runtime log level.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Retention of the log groups.
+   *
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Days after which load balancer access logs expire.
+   *
+   * @default 365
+   */
+  readonly accessLogExpiryDays?: number;
+  /**
+   * `POWERTOOLS_SERVICE_NAME`: service name in logs and traces, and the metrics' `service` dimension.
+   *
+   * @default 'enterprise-mcp'
+   */
+  readonly serviceName?: string;
+  /**
+   * `POWERTOOLS_METRICS_NAMESPACE`: CloudWatch namespace of the runtime's metrics.
+   *
+   * @default 'EnterpriseMcp'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * AWS permissions the tools declare; granted to the task role as they are.
+   *
+   * @default - none
+   */
+  readonly toolPermissions?: readonly IamPermission[];
+  /**
+   * Amazon Bedrock guardrail used for output moderation.
+   *
+   * @default - local moderation, no Bedrock access
+   */
+  readonly guardrail?: { readonly id: string; readonly version: string };
+}
+
+/**
+ * The MCP server in one region: an ECS cluster with Container Insights; a Fargate service of at least
+ * two tasks spread over the VPC's availability zones, with a deployment circuit breaker that rolls
+ * back, and autoscaling on CPU and request count; a task of the runtime container (read-only root
+ * filesystem, non-root user, TLS on port 8443) and an X-Ray daemon sidecar; an internet-facing ALB with
+ * the ACM certificate, a TLS 1.2+ policy, HTTP redirected to HTTPS, an HTTPS target group (TLS end to
+ * end), deletion protection, invalid headers dropped and access logs to an encrypted, TLS-only bucket.
+ *
+ * The task role gets the session store's DynamoDB actions on the local replica, what the tools
+ * declare, and the X-Ray write actions; the execution role pulls the image, writes logs and reads the
+ * identity parameters.
+ */
+export class McpService extends Construct implements IGrantable {
+  /** The ECS cluster. */
+  public readonly cluster: Cluster;
+  /** The Fargate service. */
+  public readonly service: FargateService;
+  /** The task definition. */
+  public readonly taskDefinition: FargateTaskDefinition;
+  /** The internet-facing load balancer. */
+  public readonly loadBalancer: ApplicationLoadBalancer;
+  /** The HTTPS listener. */
+  public readonly httpsListener: ApplicationListener;
+  /** The HTTPS target group of the tasks. */
+  public readonly targetGroup: ApplicationTargetGroup;
+  /** The runtime's log group (access and error records). */
+  public readonly logGroup: LogGroup;
+  /** The X-Ray daemon's log group. */
+  public readonly xrayLogGroup: LogGroup;
+  /** The bucket holding the load balancer's access logs. */
+  public readonly accessLogBucket: Bucket;
+  /** The task role's principal. */
+  public readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: McpServiceProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const desiredCount = props.desiredCount ?? 2;
+    const minCapacity = props.minCapacity ?? 2;
+    const maxCapacity = props.maxCapacity ?? 6;
+    if (minCapacity < 2) throw new Error(`minCapacity must be at least 2 (got ${minCapacity})`);
+    if (desiredCount < minCapacity || desiredCount > maxCapacity) {
+      throw new Error(`desiredCount must lie between minCapacity and maxCapacity (got ${minCapacity} <= ${desiredCount} <= ${maxCapacity})`);
+    }
+    const deadline = props.longestToolDeadline ?? Duration.seconds(60);
+    const idleTimeoutSeconds = deadline.toSeconds() + 30;
+    if (idleTimeoutSeconds > 4000) {
+      throw new Error(`longestToolDeadline must leave the idle timeout within 4000 seconds (got ${deadline.toSeconds()} seconds)`);
+    }
+    const logRetention = props.logRetention ?? RetentionDays.ONE_YEAR;
+    const memoryLimitMiB = props.memoryLimitMiB ?? 1024;
+    if (memoryLimitMiB < 512) throw new Error(`memoryLimitMiB must be at least 512 (got ${memoryLimitMiB})`);
+
+    // Logs -----------------------------------------------------------------------------------------
+    this.logGroup = new LogGroup(this, 'Logs', {
+      encryptionKey: props.logKey,
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.xrayLogGroup = new LogGroup(this, 'XRayDaemonLogs', {
+      encryptionKey: props.logKey,
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Task -----------------------------------------------------------------------------------------
+    this.cluster = new Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ContainerInsights.ENHANCED,
+    });
+    Validations.of(this.cluster).acknowledge({
+      id: 'cdk-validator-cfnguard::ecs_container_insights_enabled_check',
+      reason:
+        'Container Insights is on in its "enhanced" mode (task- and container-level metrics), a superset of the ' +
+        '"enabled" value this rule looks for.',
+    });
+
+    this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.X86_64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+      // Task-local writable storage for a read-only root filesystem: the TLS key pair, and /tmp.
+      volumes: [{ name: 'tls' }, { name: 'tmp' }],
+    });
+    this.grantPrincipal = this.taskDefinition.taskRole.grantPrincipal;
+
+    const environment: Record<string, string> = {
+      MCP_PORT: String(RUNTIME_PORT),
+      MCP_PUBLIC_URL: `https://${props.domainName}/mcp`,
+      MCP_ALLOWED_HOSTS: props.domainName,
+      MCP_TLS_CERT_FILE: `${TLS_DIRECTORY}/cert.pem`,
+      MCP_TLS_KEY_FILE: `${TLS_DIRECTORY}/key.pem`,
+      MCP_KEEP_ALIVE_SECONDS: String(idleTimeoutSeconds + 15),
+      MCP_SHUTDOWN_GRACE_SECONDS: String(SHUTDOWN_GRACE_SECONDS),
+      MCP_SESSION_TABLE: props.sessionTable.tableName,
+      MCP_AUTH_PROFILE: props.auth.profile,
+      LOG_LEVEL: props.logLevel ?? 'INFO',
+      POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'enterprise-mcp',
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'EnterpriseMcp',
+      AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+      NODE_ENV: 'production',
+    };
+    const secrets: Record<string, EcsSecret> = {};
+    if (props.auth.profile === 'oidc') {
+      environment.MCP_OIDC_ISSUER = props.auth.issuer;
+      environment.MCP_OIDC_AUDIENCE = props.auth.audience;
+    } else {
+      environment.MCP_COGNITO_DOMAIN = props.auth.domainUrl;
+      environment.MCP_COGNITO_RESOURCE_SERVER_ID = props.auth.resourceServerId;
+      // Not secret: delivered through ECS secrets because ECS reads SSM parameters across regions by ARN.
+      secrets.MCP_COGNITO_USER_POOL_ID = new SsmParameterByArn(props.auth.userPoolIdParameterArn);
+      secrets.MCP_COGNITO_CLIENT_IDS = new SsmParameterByArn(props.auth.clientIdsParameterArn);
+    }
+    if (props.guardrail) {
+      environment.MCP_MODERATION = 'bedrock';
+      environment.MCP_BEDROCK_GUARDRAIL_ID = props.guardrail.id;
+      environment.MCP_BEDROCK_GUARDRAIL_VERSION = props.guardrail.version;
+    }
+
+    const app = this.taskDefinition.addContainer('App', {
+      image:
+        props.image ??
+        ContainerImage.fromAsset(REPOSITORY_ROOT, { file: 'runtime/Dockerfile', platform: Platform.LINUX_AMD64 }),
+      essential: true,
+      memoryLimitMiB: memoryLimitMiB - XRAY_MEMORY_LIMIT_MIB,
+      readonlyRootFilesystem: true,
+      user: '1000:1000',
+      environment,
+      secrets,
+      portMappings: [{ containerPort: RUNTIME_PORT, protocol: EcsProtocol.TCP, name: 'https' }],
+      healthCheck: {
+        command: ['CMD', 'node', '/usr/local/lib/mcp/healthcheck.mjs'],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+      stopTimeout: Duration.seconds(SHUTDOWN_GRACE_SECONDS + 5),
+      linuxParameters: new LinuxParameters(this, 'AppLinuxParameters', { initProcessEnabled: true }),
+      logging: LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'app',
+        // Non-blocking: a CloudWatch Logs slowdown must not stall request handling.
+        mode: AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+    });
+    app.addMountPoints(
+      { sourceVolume: 'tls', containerPath: TLS_DIRECTORY, readOnly: false },
+      { sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false },
+    );
+
+    this.taskDefinition.addContainer('XRayDaemon', {
+      image: ContainerImage.fromRegistry(props.xrayDaemonImage ?? 'public.ecr.aws/xray/aws-xray-daemon:3.x'),
+      // Tracing is best effort: losing the daemon must not stop the server.
+      essential: false,
+      readonlyRootFilesystem: true,
+      user: '1337:1337',
+      cpu: 32,
+      memoryReservationMiB: 64,
+      memoryLimitMiB: XRAY_MEMORY_LIMIT_MIB,
+      // Listens on the task's loopback only; the app is the only sender.
+      command: ['--local-mode', '--bind', '127.0.0.1:2000', '--bind-tcp', '127.0.0.1:2000', '--log-level', 'warn'],
+      logging: LogDrivers.awsLogs({ logGroup: this.xrayLogGroup, streamPrefix: 'xray' }),
+    });
+
+    // Task role: session store, tool declarations, X-Ray.
+    grantSessionStore(props.sessionTable, this.taskDefinition.taskRole);
+    for (const statement of toolPolicyStatements(props.toolPermissions ?? [], this)) {
+      this.taskDefinition.addToTaskRolePolicy(statement);
+    }
+    this.taskDefinition.addToTaskRolePolicy(
+      new PolicyStatement({
+        sid: 'XRayDaemonWritesTraces',
+        effect: Effect.ALLOW,
+        actions: [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+          'xray:GetSamplingStatisticSummaries',
+        ],
+        resources: ['*'],
+      }),
+    );
+    if (props.guardrail) {
+      this.taskDefinition.addToTaskRolePolicy(
+        new PolicyStatement({
+          sid: 'ModerateOutputWithGuardrail',
+          effect: Effect.ALLOW,
+          actions: ['bedrock:ApplyGuardrail'],
+          resources: [`arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:guardrail/${props.guardrail.id}`],
+        }),
+      );
+    }
+
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment variables are non-secret settings (public URL, host names, table name, log level, ' +
+        'issuer). Nothing secret is passed: the task holds no credentials, and its TLS key is generated in the task.',
+    });
+    Validations.of(this.taskDefinition.taskRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The X-Ray daemon sidecar needs xray:PutTraceSegments, PutTelemetryRecords and the sampling reads; ' +
+        'X-Ray supports no resource-level permissions for them. Every other statement of the role names its resources.',
+    });
+    Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken, added by ECS to pull the image, supports no resource-level permissions; ' +
+        'the image pull actions themselves are limited to the image repository.',
+    });
+    for (const role of [this.taskDefinition.taskRole, this.taskDefinition.obtainExecutionRole()]) {
+      Validations.of(role).acknowledge({
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason:
+          'The inline policy belongs to this one role and is generated from the resources it may use; a managed ' +
+          'policy could be attached to other principals, which least privilege rules out here.',
+      });
+    }
+
+    // Load balancer --------------------------------------------------------------------------------
+    const loadBalancerSecurityGroup = new SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'MCP load balancer: HTTPS and the HTTP redirect from the internet',
+      allowAllOutbound: false,
+    });
+    loadBalancerSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS from MCP clients');
+    loadBalancerSecurityGroup.addIngressRule(Peer.anyIpv4(), Port.tcp(80), 'HTTP, answered with a redirect to HTTPS');
+    Validations.of(loadBalancerSecurityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'The load balancer is the public MCP endpoint: clients connect from anywhere. It accepts 443 (TLS 1.2+, ' +
+        'behind WAF with IP reputation, rate and managed rules) and 80 only to redirect to HTTPS.',
+    });
+
+    const taskSecurityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: props.vpc,
+      description: 'MCP tasks: HTTPS from the load balancer in, HTTPS to AWS APIs and the token issuer out',
+      allowAllOutbound: false,
+    });
+    taskSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'AWS APIs, the image registry and the token issuer');
+    taskSecurityGroup.addIngressRule(loadBalancerSecurityGroup, Port.tcp(RUNTIME_PORT), 'HTTPS from the load balancer');
+    loadBalancerSecurityGroup.addEgressRule(taskSecurityGroup, Port.tcp(RUNTIME_PORT), 'HTTPS to the tasks');
+
+    this.accessLogBucket = new Bucket(this, 'AccessLogs', {
+      // Load balancer access logs support SSE-S3 only.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(props.accessLogExpiryDays ?? 365),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const accessLogReason =
+      'This bucket receives only the load balancer access logs, written by Elastic Load Balancing log delivery. ';
+    Validations.of(this.accessLogBucket).acknowledge(
+      {
+        id: 'AwsSolutions-S1',
+        reason: accessLogReason + 'It is itself the log destination; logging it to another bucket would repeat the question there.',
+      },
+      {
+        id: 'NIST.800.53.R5-S3BucketLoggingEnabled',
+        reason: accessLogReason + 'It is itself the log destination; logging it to another bucket would repeat the question there.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+        reason: accessLogReason + 'It is itself the log destination; logging it to another bucket would repeat the question there.',
+      },
+      {
+        id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+        reason: accessLogReason + 'Load balancer access logs support SSE-S3 only (AES-256); SSE-KMS is not accepted.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+        reason: accessLogReason + 'Load balancer access logs support SSE-S3 only (AES-256); SSE-KMS is not accepted.',
+      },
+      {
+        id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
+        reason: accessLogReason + 'The logs describe this region only and expire by lifecycle; versioning protects them from overwrite.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+        reason: accessLogReason + 'Nothing consumes log objects as events; analysis reads them with Athena on demand.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+        reason:
+          accessLogReason +
+          'Versioning keeps overwritten or deleted objects for 30 days and public access is blocked. Object Lock would ' +
+          'make the configured expiry immutable; enable it in a fork if your retention rules require WORM storage.',
+      },
+    );
+
+    this.loadBalancer = new ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      internetFacing: true,
+      securityGroup: loadBalancerSecurityGroup,
+      deletionProtection: true,
+      dropInvalidHeaderFields: true,
+      idleTimeout: Duration.seconds(idleTimeoutSeconds),
+      http2Enabled: true,
+    });
+    this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+
+    this.targetGroup = new ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: props.vpc,
+      targetType: TargetType.IP,
+      protocol: ApplicationProtocol.HTTPS,
+      port: RUNTIME_PORT,
+      deregistrationDelay: Duration.seconds(SHUTDOWN_GRACE_SECONDS),
+      healthCheck: {
+        protocol: Protocol.HTTPS,
+        path: '/readyz',
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+
+    this.httpsListener = this.loadBalancer.addListener('Https', {
+      protocol: ApplicationProtocol.HTTPS,
+      port: 443,
+      open: false,
+      certificates: [props.certificate],
+      sslPolicy: SslPolicy.TLS13_12_RES_PQ,
+      defaultAction: ListenerAction.forward([this.targetGroup]),
+    });
+    const httpListener = this.loadBalancer.addListener('Http', {
+      protocol: ApplicationProtocol.HTTP,
+      port: 80,
+      open: false,
+      defaultAction: ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+    });
+    Validations.of(httpListener).acknowledge({
+      id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired',
+      reason: 'This listener serves no content: it answers every request with a permanent redirect to the HTTPS listener.',
+    });
+
+    // Service --------------------------------------------------------------------------------------
+    this.service = new FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [taskSecurityGroup],
+      assignPublicIp: false,
+      platformVersion: FargatePlatformVersion.LATEST,
+      availabilityZoneRebalancing: AvailabilityZoneRebalancing.ENABLED,
+      healthCheckGracePeriod: Duration.seconds(60),
+      enableExecuteCommand: false,
+      propagateTags: PropagatedTagSource.SERVICE,
+      enableECSManagedTags: true,
+    });
+    this.service.attachToApplicationTargetGroup(this.targetGroup);
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+    scaling.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: props.cpuTargetPercent ?? 60,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+    scaling.scaleOnRequestCount('RequestScaling', {
+      requestsPerTarget: props.requestsPerTaskPerMinute ?? 1000,
+      targetGroup: this.targetGroup,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
+  }
+
+  /**
+   * Rolls a deployment back when one of these alarms fires while it runs (ECS deployment alarms, in
+   * addition to the circuit breaker). Use alarms that do not depend on the service itself.
+   */
+  public rollBackOnAlarms(alarms: readonly IAlarm[]): void {
+    if (alarms.length === 0) return;
+    this.service.enableDeploymentAlarms(
+      alarms.map((alarm) => alarm.alarmName),
+      { behavior: AlarmBehavior.ROLLBACK_ON_ALARM },
+    );
+  }
+}
+
+/**
+ * A plain SSM parameter handed to a container through ECS `secrets`, addressed by ARN so that it may
+ * live in another region. The execution role may read exactly this parameter.
+ */
+class SsmParameterByArn extends EcsSecret {
+  public readonly hasField = false;
+
+  constructor(public readonly arn: string) {
+    super();
+  }
+
+  public grantRead(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameters'], resourceArns: [this.arn] });
+  }
+}

@@ -1,0 +1,114 @@
+import { Stage, type StageProps, Tags } from 'aws-cdk-lib';
+import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
+import type { IamPermission } from '../runtime/src/tools/definition.js';
+import { declaredToolPermissions } from '../runtime/src/tools/permissions.js';
+import { type EnvironmentConfig, serviceRegions } from './config.js';
+import { deploymentNames } from './naming.js';
+import { DataStack } from './stacks/data-stack.js';
+import { IdentityStack } from './stacks/identity-stack.js';
+import { ServiceStack } from './stacks/service-stack.js';
+
+/** Properties of an {@link EnvironmentStage}. */
+export interface EnvironmentStageProps extends StageProps {
+  /** Name of the deployment; prefix of stack and resource names. */
+  readonly appName: string;
+  /** The environment to deploy. */
+  readonly environment: EnvironmentConfig;
+  /**
+   * Include the primary region's data and identity stacks.
+   *
+   * @default true
+   */
+  readonly includeSharedStacks?: boolean;
+  /**
+   * Service regions to deploy a service stack to.
+   *
+   * @default - every service region of the environment
+   */
+  readonly regions?: readonly string[];
+  /**
+   * AWS permissions the tools declare.
+   *
+   * @default - `declaredToolPermissions()` of the runtime's tool catalog
+   */
+  readonly toolPermissions?: readonly IamPermission[];
+  /**
+   * The runtime image.
+   *
+   * @default - built from `runtime/Dockerfile`
+   */
+  readonly image?: ContainerImage;
+}
+
+/**
+ * One environment (or a regional slice of it) as a deployable unit: the data stack and the identity
+ * stack (Cognito profile only) in the primary region, and a service stack per service region. Stack
+ * names are fixed by the environment, so `cdk deploy` and the pipeline manage the same stacks.
+ *
+ * Stacks of different regions exchange no values: they agree on names (`deploymentNames`), and
+ * service stacks depend on the shared stacks when both are in this stage.
+ */
+export class EnvironmentStage extends Stage {
+  /** The data stack, when included. */
+  public readonly dataStack?: DataStack;
+  /** The identity stack, when included and the environment uses the Cognito profile. */
+  public readonly identityStack?: IdentityStack;
+  /** Service stacks by region. */
+  public readonly serviceStacks: Readonly<Record<string, ServiceStack>>;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStageProps) {
+    super(scope, id, props);
+    const env = props.environment;
+    const names = deploymentNames(props.appName, env);
+    const allRegions = serviceRegions(env);
+    const regions = props.regions ?? allRegions;
+    const unknown = regions.find((r) => !allRegions.includes(r));
+    if (unknown !== undefined) {
+      throw new Error(`regions must be service regions of environment "${env.name}" ${JSON.stringify(allRegions)} (got "${unknown}")`);
+    }
+    const primary = { account: env.account, region: env.primaryRegion };
+
+    if (props.includeSharedStacks ?? true) {
+      this.dataStack = new DataStack(this, 'Data', {
+        env: primary,
+        stackName: names.dataStack,
+        description: `Session table of the MCP server (${env.name}), replicated to ${allRegions.join(', ')}`,
+        tableName: names.sessionTable,
+        replicaRegions: env.secondaryRegions,
+        terminationProtection: true,
+      });
+      if (env.identity.kind === 'cognito') {
+        this.identityStack = new IdentityStack(this, 'Identity', {
+          env: primary,
+          stackName: names.identityStack,
+          description: `Cognito user pool of the MCP server (${env.name})`,
+          identity: env.identity,
+          parameterNames: { userPoolId: names.userPoolIdParameter, clientIds: names.clientIdsParameter },
+          terminationProtection: true,
+        });
+      }
+    }
+
+    const toolPermissions = props.toolPermissions ?? declaredToolPermissions();
+    const serviceStacks: Record<string, ServiceStack> = {};
+    for (const region of regions) {
+      const stack = new ServiceStack(this, `Service-${region}`, {
+        env: { account: env.account, region },
+        stackName: names.serviceStack(region),
+        description: `MCP server in ${region} (${env.name})`,
+        environment: env,
+        names,
+        toolPermissions,
+        image: props.image,
+      });
+      if (this.dataStack) stack.addStackDependency(this.dataStack, 'the session table replica must exist');
+      if (this.identityStack) stack.addStackDependency(this.identityStack, 'the identity parameters must exist');
+      serviceStacks[region] = stack;
+    }
+    this.serviceStacks = serviceStacks;
+
+    Tags.of(this).add('app', props.appName);
+    Tags.of(this).add('environment', env.name);
+  }
+}

@@ -1,0 +1,156 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import type { Construct } from 'constructs';
+import type { IamPermission } from '../../runtime/src/tools/definition.js';
+import { type EnvironmentConfig, publicMcpUrl, serviceRegions } from '../config.js';
+import { GlobalEntry } from '../constructs/global-entry.js';
+import { McpService, type McpServiceAuth } from '../constructs/mcp-service.js';
+import { ServiceKey } from '../constructs/service-key.js';
+import { ServiceMonitoring } from '../constructs/service-monitoring.js';
+import { ServiceNetwork } from '../constructs/service-network.js';
+import { WebFirewall } from '../constructs/web-firewall.js';
+import type { DeploymentNames } from '../naming.js';
+
+/** Properties of a {@link ServiceStack}. */
+export interface ServiceStackProps extends StackProps {
+  /** The environment this region belongs to. */
+  readonly environment: EnvironmentConfig;
+  /** Names the stacks of the environment agree on. */
+  readonly names: DeploymentNames;
+  /** AWS permissions the tools declare. */
+  readonly toolPermissions: readonly IamPermission[];
+  /**
+   * The runtime image.
+   *
+   * @default - built from `runtime/Dockerfile`
+   */
+  readonly image?: ContainerImage;
+}
+
+/**
+ * One service region: network, certificate, the MCP service behind its load balancer and WAF,
+ * monitoring, and this region's latency record of the global entry point.
+ */
+export class ServiceStack extends Stack {
+  /** The MCP service of this region. */
+  public readonly mcpService: McpService;
+  /** Alarms, topic and dashboard of this region. */
+  public readonly monitoring: ServiceMonitoring;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const env = props.environment;
+    if (!serviceRegions(env).includes(this.region)) {
+      throw new Error(
+        `service stack region must be one of the environment's service regions ${JSON.stringify(serviceRegions(env))} (got "${this.region}")`,
+      );
+    }
+    const retention = env.service.logRetentionDays as RetentionDays;
+
+    const key = new ServiceKey(this, 'Key');
+    const network = new ServiceNetwork(this, 'Network', {
+      logKey: key.key,
+      logRetention: retention,
+      natGateways: env.service.natGateways,
+    });
+
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: env.hostedZone.id,
+      zoneName: env.hostedZone.name,
+    });
+    const certificate = new Certificate(this, 'Certificate', {
+      domainName: env.domainName,
+      validation: CertificateValidation.fromDns(zone),
+    });
+
+    const sessionTable = TableV2.fromTableName(this, 'SessionTable', props.names.sessionTable);
+
+    this.mcpService = new McpService(this, 'Mcp', {
+      vpc: network.vpc,
+      certificate,
+      domainName: env.domainName,
+      sessionTable,
+      auth: this.authSettings(env, props.names),
+      logKey: key.key,
+      image: props.image,
+      xrayDaemonImage: env.service.xrayDaemonImage,
+      cpu: env.service.cpu,
+      memoryLimitMiB: env.service.memoryMiB,
+      desiredCount: env.service.desiredCount,
+      minCapacity: env.service.minCount,
+      maxCapacity: env.service.maxCount,
+      cpuTargetPercent: env.service.cpuTargetPercent,
+      requestsPerTaskPerMinute: env.service.requestsPerTaskPerMinute,
+      longestToolDeadline: Duration.seconds(env.service.longestToolDeadlineSeconds),
+      logLevel: env.service.logLevel,
+      logRetention: retention,
+      accessLogExpiryDays: env.service.accessLogExpiryDays,
+      serviceName: env.observability.serviceName,
+      metricsNamespace: env.observability.metricsNamespace,
+      toolPermissions: props.toolPermissions,
+      guardrail: env.service.guardrail,
+    });
+
+    new WebFirewall(this, 'Firewall', {
+      loadBalancer: this.mcpService.loadBalancer,
+      logKey: key.key,
+      rateLimit: env.waf.rateLimit,
+      rateLimitWindowSeconds: env.waf.rateLimitWindowSeconds,
+      logRetention: retention,
+    });
+
+    this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
+      service: this.mcpService.service,
+      loadBalancer: this.mcpService.loadBalancer,
+      targetGroup: this.mcpService.targetGroup,
+      tableName: props.names.sessionTable,
+      replicaRegions: serviceRegions(env),
+      metricsNamespace: env.observability.metricsNamespace,
+      serviceName: env.observability.serviceName,
+      topicKey: key.key,
+      alarmEmails: env.alarms.emails,
+      minRunningTasks: env.service.minCount,
+      thresholds: env.alarms,
+      dashboardName: `${props.names.serviceStack(this.region)}`,
+    });
+    this.mcpService.rollBackOnAlarms([this.monitoring.errorRateAlarm, this.monitoring.latencyAlarm]);
+
+    new GlobalEntry(this, 'GlobalEntry', {
+      zone,
+      domainName: env.domainName,
+      loadBalancer: this.mcpService.loadBalancer,
+      healthAlarm: this.monitoring.regionHealthAlarm,
+    });
+
+    new CfnOutput(this, 'McpUrl', { value: publicMcpUrl(env), description: 'MCP endpoint (all regions)' });
+    new CfnOutput(this, 'LoadBalancerDnsName', {
+      value: this.mcpService.loadBalancer.loadBalancerDnsName,
+      description: `Load balancer of ${this.region}`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+
+  private authSettings(env: EnvironmentConfig, names: DeploymentNames): McpServiceAuth {
+    if (env.identity.kind === 'oidc') {
+      return {
+        profile: 'oidc',
+        issuer: env.identity.issuer,
+        audience: env.identity.audience ?? publicMcpUrl(env),
+      };
+    }
+    // The identity stack publishes these in the primary region; ECS reads them by ARN across regions.
+    const parameterArn = (name: string) =>
+      this.formatArn({ service: 'ssm', region: env.primaryRegion, resource: 'parameter', resourceName: name.replace(/^\//, '') });
+    return {
+      profile: 'cognito',
+      userPoolIdParameterArn: parameterArn(names.userPoolIdParameter),
+      clientIdsParameterArn: parameterArn(names.clientIdsParameter),
+      domainUrl: `https://${env.identity.domainPrefix}.auth.${env.primaryRegion}.amazoncognito.com`,
+      resourceServerId: env.identity.resourceServerId,
+    };
+  }
+}

@@ -1,0 +1,507 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import type { IamPermission } from '../../runtime/src/tools/definition.js';
+import { SESSION_TABLE_ACTIONS } from '../../runtime/src/session/table-schema.js';
+import type { EnvironmentConfig } from '../../lib/config.js';
+import { deploymentNames } from '../../lib/naming.js';
+import { ServiceStack } from '../../lib/stacks/service-stack.js';
+import { exampleEnvironment, newApp } from './support.js';
+
+const image = ContainerImage.fromRegistry('registry.example.com/enterprise-mcp:test');
+
+interface Options {
+  readonly environment?: EnvironmentConfig;
+  readonly region?: string;
+  readonly toolPermissions?: readonly IamPermission[];
+  readonly context?: Record<string, unknown>;
+}
+
+function serviceStack(options: Options = {}): ServiceStack {
+  const environment = options.environment ?? exampleEnvironment('staging');
+  const region = options.region ?? environment.primaryRegion;
+  return new ServiceStack(newApp({ context: options.context }), 'Service', {
+    env: { account: environment.account, region },
+    environment,
+    names: deploymentNames('mcp-kit', environment),
+    toolPermissions: options.toolPermissions ?? [],
+    image,
+  });
+}
+
+/** The app container definition of the only task definition in the template. */
+function appContainer(template: Template): Record<string, unknown> {
+  const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+  const containers = taskDefinition!.Properties.ContainerDefinitions as Array<Record<string, unknown>>;
+  return containers.find((c) => c.Name === 'App')!;
+}
+
+function environmentOf(container: Record<string, unknown>): Record<string, string> {
+  const pairs = container.Environment as Array<{ Name: string; Value: string }>;
+  return Object.fromEntries(pairs.map((p) => [p.Name, p.Value]));
+}
+
+describe('ServiceStack', () => {
+  // GIVEN the staging environment of the example configuration (Cognito profile), in its secondary region
+  // WHEN the service stack is synthesized (once, shared by the tests of this block)
+  const template = Template.fromStack(serviceStack({ region: 'eu-central-1' }));
+
+  describe('network', () => {
+    test('spans three availability zones with public and private subnets', () => {
+      // THEN
+      const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+      const zones = new Set(subnets.map((s) => s.Properties.AvailabilityZone as string));
+      assert.deepEqual([...zones].sort(), ['eu-central-1a', 'eu-central-1b', 'eu-central-1c']);
+      assert.equal(subnets.length, 6);
+    });
+
+    test('reaches DynamoDB through a gateway endpoint', () => {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+      });
+    });
+
+    test('logs all traffic to an encrypted log group', () => {
+      template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    });
+
+    test('fails when cdk.json has no availability zones for the account and region', () => {
+      // GIVEN an environment in a region without committed AZ context
+      const environment = exampleEnvironment('staging', (env) => {
+        env.secondaryRegions = ['ap-southeast-2'];
+      });
+      // WHEN / THEN
+      assert.throws(
+        () => serviceStack({ environment, region: 'ap-southeast-2' }),
+        /availability-zones:account=111111111111:region=ap-southeast-2/,
+      );
+    });
+  });
+
+  describe('task', () => {
+    test('runs the app container with a read-only root filesystem as a non-root user', () => {
+      const app = appContainer(template);
+      assert.equal(app.ReadonlyRootFilesystem, true);
+      assert.equal(app.User, '1000:1000');
+      assert.equal(app.Essential, true);
+    });
+
+    test('runs the X-Ray daemon as a sidecar on the task loopback with a read-only root filesystem', () => {
+      template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: Match.arrayWith([
+          Match.objectLike({
+            Name: 'XRayDaemon',
+            Essential: false,
+            ReadonlyRootFilesystem: true,
+            User: '1337:1337',
+            Command: Match.arrayWith(['--bind', '127.0.0.1:2000']),
+          }),
+        ]),
+      });
+    });
+
+    test('tells the runtime its public URL, host, session table, auth profile and telemetry endpoints', () => {
+      const environment = environmentOf(appContainer(template));
+      assert.equal(environment.MCP_PUBLIC_URL, 'https://mcp.staging.example.com/mcp');
+      assert.equal(environment.MCP_ALLOWED_HOSTS, 'mcp.staging.example.com');
+      assert.equal(environment.MCP_SESSION_TABLE, 'mcp-kit-staging-sessions');
+      assert.equal(environment.MCP_AUTH_PROFILE, 'cognito');
+      assert.equal(environment.MCP_COGNITO_DOMAIN, 'https://mcp-kit-staging-example.auth.eu-west-1.amazoncognito.com');
+      assert.equal(environment.MCP_PORT, '8443');
+      assert.equal(environment.AWS_XRAY_DAEMON_ADDRESS, '127.0.0.1:2000');
+      assert.equal(environment.POWERTOOLS_METRICS_NAMESPACE, 'EnterpriseMcp');
+      assert.ok(environment.MCP_TLS_CERT_FILE && environment.MCP_TLS_KEY_FILE);
+    });
+
+    test('reads the Cognito pool and client ids from the primary region parameters', () => {
+      const secrets = appContainer(template).Secrets as Array<{ Name: string; ValueFrom: string }>;
+      assert.deepEqual(
+        Object.fromEntries(secrets.map((s) => [s.Name, s.ValueFrom])),
+        {
+          MCP_COGNITO_USER_POOL_ID: 'arn:aws:ssm:eu-west-1:111111111111:parameter/mcp-kit/staging/identity/user-pool-id',
+          MCP_COGNITO_CLIENT_IDS: 'arn:aws:ssm:eu-west-1:111111111111:parameter/mcp-kit/staging/identity/client-ids',
+        },
+      );
+    });
+
+    test('keeps the runtime keep-alive above the load balancer idle timeout', () => {
+      const environment = environmentOf(appContainer(template));
+      const balancers = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+      const attributes = balancers[0]!.Properties.LoadBalancerAttributes as Array<{ Key: string; Value: string }>;
+      const idle = Number(attributes.find((a) => a.Key === 'idle_timeout.timeout_seconds')!.Value);
+      assert.ok(idle > 60, `idle timeout ${idle} must exceed the longest tool deadline (60 s)`);
+      assert.ok(Number(environment.MCP_KEEP_ALIVE_SECONDS) > idle);
+    });
+
+    test('writes logs to KMS-encrypted log groups with the configured retention', () => {
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      assert.ok(groups.length >= 4);
+      for (const group of groups) {
+        assert.ok(group.Properties.KmsKeyId, 'log group without KMS key');
+        assert.equal(group.Properties.RetentionInDays, 365);
+      }
+    });
+
+    test('uses a customer managed key with rotation', () => {
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+  });
+
+  describe('service', () => {
+    test('runs at least two tasks in private subnets without public addresses', () => {
+      template.hasResourceProperties('AWS::ECS::Service', {
+        DesiredCount: 2,
+        LaunchType: 'FARGATE',
+        NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+        AvailabilityZoneRebalancing: 'ENABLED',
+      });
+    });
+
+    test('rolls a failing deployment back through the circuit breaker and the alarms', () => {
+      template.hasResourceProperties('AWS::ECS::Service', {
+        DeploymentConfiguration: Match.objectLike({
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+          MinimumHealthyPercent: 100,
+          Alarms: { Enable: true, Rollback: true, AlarmNames: Match.anyValue() },
+        }),
+      });
+    });
+
+    test('enables Container Insights on the cluster', () => {
+      template.hasResourceProperties('AWS::ECS::Cluster', {
+        ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+      });
+    });
+
+    test('scales on CPU and on requests per task', () => {
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 4 });
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        }),
+      });
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        }),
+      });
+    });
+  });
+
+  describe('load balancer', () => {
+    test('terminates TLS 1.2+ with the ACM certificate', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Protocol: 'HTTPS',
+        Port: 443,
+        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09',
+        Certificates: [{ CertificateArn: { Ref: Match.stringLikeRegexp('Certificate') } }],
+      });
+    });
+
+    test('redirects HTTP to HTTPS', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }],
+      });
+    });
+
+    test('forwards over HTTPS to the tasks and checks readiness', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        Protocol: 'HTTPS',
+        Port: 8443,
+        TargetType: 'ip',
+        HealthCheckProtocol: 'HTTPS',
+        HealthCheckPath: '/readyz',
+      });
+    });
+
+    test('has deletion protection, drops invalid headers and writes access logs', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        Scheme: 'internet-facing',
+        LoadBalancerAttributes: Match.arrayWith([
+          { Key: 'deletion_protection.enabled', Value: 'true' },
+          { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+          { Key: 'access_logs.s3.enabled', Value: 'true' },
+        ]),
+      });
+    });
+
+    test('stores access logs in an encrypted bucket that refuses plain HTTP', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    test('lets the tasks accept traffic from the load balancer only', () => {
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        FromPort: 8443,
+        ToPort: 8443,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('LoadBalancerSecurityGroup'), 'GroupId'] },
+      });
+      const open = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+        (rule) => rule.Properties.CidrIp === '0.0.0.0/0' && rule.Properties.FromPort === 8443,
+      );
+      assert.deepEqual(open, []);
+    });
+  });
+
+  describe('web firewall', () => {
+    test('runs the managed rule groups and a per-IP rate limit from the configuration', () => {
+      template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Name: 'RateLimitPerClientIp',
+            Action: { Block: {} },
+            Statement: { RateBasedStatement: { Limit: 1000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
+          }),
+          Match.objectLike({ Name: 'AWSManagedRulesCommonRuleSet' }),
+          Match.objectLike({ Name: 'AWSManagedRulesKnownBadInputsRuleSet' }),
+        ]),
+      });
+    });
+
+    test('protects the load balancer', () => {
+      template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+        ResourceArn: { Ref: Match.stringLikeRegexp('LoadBalancer') },
+      });
+    });
+
+    test('logs requests with the authorization header redacted', () => {
+      template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+        RedactedFields: Match.arrayWith([{ SingleHeader: { Name: 'authorization' } }]),
+      });
+    });
+  });
+
+  describe('permissions', () => {
+    test('gives the task role the session store actions on the local replica and nothing else of DynamoDB', () => {
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+      );
+      const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+      assert.deepEqual(dynamo, [
+        {
+          Action: [...SESSION_TABLE_ACTIONS].sort(),
+          Effect: 'Allow',
+          Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/mcp-kit-staging-sessions',
+        },
+        {
+          Action: 'dynamodb:Query',
+          Effect: 'Allow',
+          Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/mcp-kit-staging-sessions/index/byOwner',
+        },
+      ]);
+    });
+
+    test('grants no wildcard action anywhere', () => {
+      const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+        (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) => [s.Action].flat()),
+      );
+      assert.ok(actions.length > 0);
+      assert.deepEqual(actions.filter((a) => a.includes('*')), []);
+    });
+
+    test('grants the X-Ray daemon its write actions only', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'XRayDaemonWritesTraces', Action: Match.arrayWith(['xray:PutTraceSegments']) }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('monitoring', () => {
+    /** The dashboard body with its tokens flattened into one string. */
+    function dashboardBody(): string {
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      return JSON.stringify(dashboard!.Properties.DashboardBody);
+    }
+
+    function alarmWith(metricName: string): Record<string, unknown> | undefined {
+      return Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((alarm) =>
+        JSON.stringify(alarm.Properties).includes(metricName),
+      )?.Properties;
+    }
+
+    test('sends every alarm to an encrypted topic, on alarm and on recovery', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      assert.ok(alarms.length >= 10);
+      for (const alarm of alarms) {
+        assert.equal((alarm.Properties.AlarmActions as unknown[]).length, 1);
+        assert.equal((alarm.Properties.OKActions as unknown[]).length, 1);
+      }
+    });
+
+    test('subscribes the configured e-mail addresses', () => {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'mcp-oncall@example.com' });
+    });
+
+    test('shows requests, latency, errors, saturation, tasks, table health and tools on the dashboard', () => {
+      const body = dashboardBody();
+      for (const title of [
+        'Requests',
+        'Latency (ms)',
+        '5xx and error rate',
+        'CPU and memory (%)',
+        'Running tasks and healthy targets',
+        'Session table latency p99 (ms)',
+        'Session table throttles',
+        'Replication latency (ms)',
+        'Failed calls per tool',
+        'Tool latency p99 (ms)',
+      ]) {
+        assert.ok(body.includes(JSON.stringify(title).slice(1, -1)), `dashboard lacks "${title}"`);
+      }
+    });
+
+    test('reads the runtime metrics by the names the runtime emits, in the configured namespace', () => {
+      const body = dashboardBody();
+      for (const name of ['Requests', 'Latency', 'Errors', 'ToolCalls', 'ToolLatency']) {
+        assert.ok(body.includes(name), `dashboard does not read ${name}`);
+      }
+      assert.ok(body.includes('EnterpriseMcp'));
+    });
+
+    test('alarms on the 5xx rate, p99 latency, CPU, memory and running tasks', () => {
+      assert.ok(alarmWith('HTTPCode_Target_5XX_Count'), 'no 5xx rate alarm');
+      assert.ok(alarmWith('"Latency"'), 'no latency alarm');
+      assert.ok(alarmWith('CPUUtilization'), 'no CPU alarm');
+      assert.ok(alarmWith('MemoryUtilization'), 'no memory alarm');
+      assert.ok(alarmWith('RunningTaskCount'), 'no running tasks alarm');
+    });
+
+    test('alarms on session table latency, throttles and replication to the other region', () => {
+      assert.ok(alarmWith('SuccessfulRequestLatency'), 'no table latency alarm');
+      assert.ok(alarmWith('WriteThrottleEvents'), 'no throttle alarm');
+      const replication = alarmWith('ReplicationLatency');
+      assert.ok(replication, 'no replication latency alarm');
+      assert.ok(JSON.stringify(replication).includes('eu-west-1'));
+    });
+
+    test('alarms per tool on failed calls and latency with one contributor per tool', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: [
+          Match.objectLike({
+            Expression: Match.stringLikeRegexp(
+              `SELECT SUM\\(ToolCalls\\) FROM SCHEMA\\("EnterpriseMcp", outcome, service, tool\\) WHERE service = 'enterprise-mcp' AND outcome = 'error' GROUP BY tool`,
+            ),
+          }),
+        ],
+        Threshold: 10,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp('SELECT AVG\\(ToolLatency\\).*GROUP BY tool') })],
+        Threshold: 10000,
+      });
+    });
+  });
+
+  describe('global entry', () => {
+    test('adds a latency record for this region that follows target health and a health check', () => {
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'mcp.staging.example.com.',
+        Type: 'A',
+        Region: 'eu-central-1',
+        SetIdentifier: 'mcp-eu-central-1',
+        HealthCheckId: { Ref: Match.stringLikeRegexp('GlobalEntryHealthCheck') },
+        AliasTarget: Match.objectLike({ EvaluateTargetHealth: true }),
+        HostedZoneId: 'Z0000000000000STAGING',
+      });
+    });
+
+    test('bases the health check on the region health alarm', () => {
+      template.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: Match.objectLike({
+          Type: 'CLOUDWATCH_METRIC',
+          AlarmIdentifier: { Name: { Ref: Match.stringLikeRegexp('RegionHealthAlarm') }, Region: 'eu-central-1' },
+        }),
+      });
+    });
+
+    test('validates a certificate for the domain through DNS in the hosted zone', () => {
+      template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+        DomainName: 'mcp.staging.example.com',
+        ValidationMethod: 'DNS',
+        DomainValidationOptions: [{ DomainName: 'mcp.staging.example.com', HostedZoneId: 'Z0000000000000STAGING' }],
+      });
+    });
+  });
+});
+
+describe('ServiceStack with the oidc profile', () => {
+  test('passes issuer and audience and needs no Cognito parameters', () => {
+    // GIVEN
+    const environment = exampleEnvironment('staging', (env) => {
+      env.identity = { kind: 'oidc', issuer: 'https://login.example.com/oauth2/default' };
+    });
+    // WHEN
+    const template = Template.fromStack(serviceStack({ environment }));
+    // THEN
+    const container = appContainer(template);
+    const variables = environmentOf(container);
+    assert.equal(variables.MCP_AUTH_PROFILE, 'oidc');
+    assert.equal(variables.MCP_OIDC_ISSUER, 'https://login.example.com/oauth2/default');
+    assert.equal(variables.MCP_OIDC_AUDIENCE, 'https://mcp.staging.example.com/mcp');
+    assert.equal(container.Secrets, undefined);
+  });
+});
+
+describe('ServiceStack tool permissions', () => {
+  test('grants what the tools declare, with the stack partition, region and account', () => {
+    // GIVEN
+    const toolPermissions: IamPermission[] = [
+      { actions: ['s3:GetObject'], resources: ['arn:${Partition}:s3:::reports-${Account}-${Region}/*'] },
+    ];
+    // WHEN
+    const template = Template.fromStack(serviceStack({ toolPermissions }));
+    // THEN
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::reports-111111111111-eu-west-1/*' },
+        ]),
+      },
+    });
+  });
+
+  test('refuses a wildcard action', () => {
+    assert.throws(
+      () => serviceStack({ toolPermissions: [{ actions: ['s3:*'], resources: ['arn:aws:s3:::bucket'] }] }),
+      /without wildcards \(got "s3:\*"\)/,
+    );
+  });
+
+  test('refuses a resource of "*"', () => {
+    assert.throws(
+      () => serviceStack({ toolPermissions: [{ actions: ['s3:ListAllMyBuckets'], resources: ['*'] }] }),
+      /"\*" is not accepted/,
+    );
+  });
+
+  test('refuses an unknown placeholder', () => {
+    assert.throws(
+      () => serviceStack({ toolPermissions: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::${Bucket}/*'] }] }),
+      /unknown placeholder \(got "\$\{Bucket\}"\)/,
+    );
+  });
+});
