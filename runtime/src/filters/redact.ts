@@ -1,0 +1,131 @@
+import type { OutputFilterProfile, ToolResult } from '../tools/definition.js';
+import {
+  PERSONAL_DATA_DETECTORS,
+  SECRET_DETECTORS,
+  redactionMarker,
+  scan,
+  type Detector,
+  type RedactionKind,
+} from './detectors.js';
+import { FilterLimitError, MAX_FILTER_DEPTH, assertFilterableLength } from './limits.js';
+
+/** How many values of each kind were redacted. Kinds that did not occur are absent. */
+export type RedactionCounts = Partial<Record<RedactionKind, number>>;
+
+/** What {@link redactText} returns. */
+export interface RedactedText {
+  /** The text with every recognised value replaced by `[REDACTED:<kind>]`. */
+  readonly text: string;
+  readonly redactions: RedactionCounts;
+}
+
+/** What {@link redactToolResult} returns. */
+export interface RedactedToolResult {
+  /** A copy of the result with every string redacted; object keys are left as they are. */
+  readonly result: ToolResult;
+  readonly redactions: RedactionCounts;
+}
+
+/** The part of a tool's output-filter profile the redaction reads. */
+export type RedactionProfile = Pick<OutputFilterProfile, 'redactPersonalData'>;
+
+/**
+ * Replaces secrets (always) and personal data (when `profile.redactPersonalData`) in `text` with
+ * `[REDACTED:<kind>]` markers, and counts what it replaced.
+ *
+ * Secrets: AWS access key ids and secret access keys in assignments, JWTs, PEM private keys, GitHub,
+ * GitLab, Slack and Stripe tokens, Slack webhook URLs, `Authorization` header values, bearer tokens,
+ * password and API-key assignments, passwords in connection strings. Personal data: email
+ * addresses, phone numbers, payment card numbers (issuer shape and Luhn), IBANs (country length and
+ * mod 97), US social security numbers (issued ranges only).
+ *
+ * Runs in time linear in the length of `text`.
+ *
+ * @throws FilterLimitError when `text` is longer than `MAX_FILTER_TEXT_LENGTH` (1 MiB): such text is
+ *   refused, never passed on unfiltered.
+ *
+ * @example
+ * redactText('key=AKIA…, mail bob@example.com', { redactPersonalData: true })
+ * // → { text: 'key=[REDACTED:aws-access-key], mail [REDACTED:email]', redactions: { 'aws-access-key': 1, email: 1 } }
+ */
+export function redactText(text: string, profile: RedactionProfile): RedactedText {
+  const redactions: RedactionCounts = {};
+  return { text: redactInto(text, profile, redactions), redactions };
+}
+
+/**
+ * Redacts every string of a tool result, as {@link redactText} does: the text blocks and every
+ * string value inside `structuredContent` (nested objects and arrays included; keys untouched).
+ * Values that JSON serialisation would turn into strings through `toJSON` (dates, for example) are
+ * converted first, so nothing reaches the client without passing the filter. The input is not
+ * modified.
+ *
+ * @throws FilterLimitError when a string is longer than `MAX_FILTER_TEXT_LENGTH` or
+ *   `structuredContent` is nested deeper than `MAX_FILTER_DEPTH`.
+ */
+export function redactToolResult(result: ToolResult, profile: RedactionProfile): RedactedToolResult {
+  const redactions: RedactionCounts = {};
+  // Every string field of a block is filtered, not only `text`, in case a handler returns more than the type says.
+  const content = result.content.map((block) => redactValue(block, profile, redactions, 1) as ToolResult['content'][number]);
+  const redacted: ToolResult =
+    result.structuredContent === undefined
+      ? { ...result, content }
+      : {
+          ...result,
+          content,
+          structuredContent: redactValue(result.structuredContent, profile, redactions, 1) as Record<string, unknown>,
+        };
+  return { result: redacted, redactions };
+}
+
+function redactInto(text: string, profile: RedactionProfile, counts: RedactionCounts): string {
+  assertFilterableLength(text);
+  let out = text;
+  for (const detector of SECRET_DETECTORS) out = applyDetector(out, detector, counts);
+  if (profile.redactPersonalData) {
+    for (const detector of PERSONAL_DATA_DETECTORS) out = applyDetector(out, detector, counts);
+  }
+  return out;
+}
+
+function applyDetector(text: string, detector: Detector, counts: RedactionCounts): string {
+  const marker = redactionMarker(detector.kind);
+  const parts: string[] = [];
+  let last = 0;
+  let found = 0;
+  scan(text, detector, ({ start, length }, value) => {
+    let from = start;
+    let to = start + length;
+    const quote = value[0];
+    if (detector.keepQuotes && (quote === '"' || quote === "'") && length === value.length) {
+      from += 1;
+      if (length > 1 && value[length - 1] === quote) to -= 1;
+    }
+    parts.push(text.slice(last, from), marker);
+    last = to;
+    found++;
+  });
+  if (found === 0) return text;
+  parts.push(text.slice(last));
+  counts[detector.kind] = (counts[detector.kind] ?? 0) + found;
+  return parts.join('');
+}
+
+interface JsonConvertible {
+  toJSON(): unknown;
+}
+
+function hasToJson(value: object): value is JsonConvertible {
+  return typeof (value as Partial<JsonConvertible>).toJSON === 'function';
+}
+
+function redactValue(value: unknown, profile: RedactionProfile, counts: RedactionCounts, depth: number): unknown {
+  if (typeof value === 'string') return redactInto(value, profile, counts);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_FILTER_DEPTH) throw new FilterLimitError('too-deep');
+  if (hasToJson(value)) return redactValue(value.toJSON(), profile, counts, depth + 1);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, profile, counts, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = redactValue(item, profile, counts, depth + 1);
+  return out;
+}
