@@ -39,6 +39,17 @@ export interface UserStateAccess {
   write(value: unknown, expectedVersion: number): Promise<{ version: number }>;
 }
 
+/**
+ * Server-minted handles for state that spans calls (the modern protocol era has no session). A handle
+ * is bound to the principal that minted it: possession alone never grants access.
+ */
+export interface HandleAccess {
+  /** Stores `value` behind a new unguessable handle owned by the caller. */
+  mint(kind: string, value: unknown, ttlSeconds: number): Promise<string>;
+  /** The value behind `handle` if the caller minted it, it is live and of `kind`; else `undefined`. */
+  resolve(handle: string, kind: string): Promise<unknown>;
+}
+
 /** What a tool handler receives besides its validated arguments. */
 export interface ToolContext {
   /** The verified caller. Never carries the token. */
@@ -49,6 +60,8 @@ export interface ToolContext {
   readonly correlationId: string;
   /** The caller's durable state for this tool. */
   readonly state: UserStateAccess;
+  /** Owner-bound handles for cross-call state. */
+  readonly handles: HandleAccess;
 }
 
 /** The content a handler returns: text blocks, plus structured content when the tool declares an output schema. */
@@ -87,6 +100,11 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
   /** Most calls of this tool one principal may have in flight at once. */
   readonly concurrencyPerPrincipal: number;
   readonly outputFilter: OutputFilterProfile;
+  /**
+   * Name of the caller's state document this tool reads and writes; tools that share state (a notes
+   * reader and writer) name the same one. @default - the tool's name
+   */
+  readonly stateScope?: string;
   /** AWS permissions the handler needs; granted to the task role by the CDK. */
   readonly permissions?: readonly IamPermission[];
   readonly handler: (args: z.infer<Input>, ctx: ToolContext) => Promise<ToolResult>;

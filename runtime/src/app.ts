@@ -1,0 +1,215 @@
+import type { JWTVerifyGetKey } from 'jose';
+import { createTokenVerifier, type TokenVerifier } from './auth/index.js';
+import type { RuntimeConfig } from './config/index.js';
+import { PublicError } from './errors/index.js';
+import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
+import { createMcpEndpoint } from './http/mcp-endpoint.js';
+import { createMcpHttpServer, type RunningServer } from './http/server.js';
+import type { Telemetry } from './http/telemetry.js';
+import { createObservability, type Observability } from './observability/index.js';
+import {
+  DynamoSessionStore,
+  SessionStoreUnavailableError,
+  StateConflictError,
+  StateTooLargeError,
+  userStateAccess,
+  type SessionStore,
+  type SessionStoreClientOptions,
+} from './session/index.js';
+import { DEFAULT_TOOLS } from './tools/catalog/index.js';
+import type { HandleAccess, ToolDefinition, UserStateAccess } from './tools/definition.js';
+import type { OutputFilter, ToolCallObserver } from './tools/invoke.js';
+import { ConcurrencyLimiter } from './tools/limits.js';
+import { assertCatalogSafe } from './tools/lint.js';
+import { createServerFactory } from './tools/mcp-server.js';
+import { ToolCatalog } from './tools/registry.js';
+import { ownerKey } from './auth/principal.js';
+
+export const SERVER_INFO = { name: 'enterprise-mcp-kit', version: '0.1.0' } as const;
+
+/** Parts a caller may supply instead of the ones built from the configuration (tests, dev mode). */
+export interface AppOverrides {
+  /** The tools to serve. @default DEFAULT_TOOLS */
+  readonly tools?: readonly ToolDefinition[];
+  /** The session store. @default - a DynamoSessionStore on the configured table */
+  readonly sessions?: SessionStore;
+  /** JWT keys, instead of the configured JWKS. */
+  readonly keys?: JWTVerifyGetKey;
+  /** Where logs and EMF metrics go. @default process.stdout */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+/** A running kit server. */
+export interface App {
+  readonly port: number;
+  readonly url: string;
+  readonly catalog: ToolCatalog;
+  readonly sessions: SessionStore;
+  readonly observability: Observability;
+  readonly limiter: ConcurrencyLimiter;
+  /** Drains in-flight requests and releases everything the app opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * The DynamoDB session store the configuration describes. The endpoint comes from the standard
+ * `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` variables unless `client` names one.
+ */
+export function createSessionStore(config: RuntimeConfig, client: SessionStoreClientOptions = {}): DynamoSessionStore {
+  return new DynamoSessionStore({
+    region: config.region,
+    ...client,
+    tableName: config.sessions.tableName,
+    idleTimeoutSeconds: config.sessions.idleSeconds,
+    absoluteLifetimeSeconds: config.sessions.maxSeconds,
+    maxSessionsPerOwner: config.sessions.perOwner,
+    cacheTtlSeconds: config.sessions.cacheSeconds,
+  });
+}
+
+function mapStoreErrors<T>(run: () => Promise<T>): Promise<T> {
+  return run().catch((error: unknown) => {
+    if (error instanceof StateConflictError) throw new PublicError('state_conflict', [], { cause: error });
+    if (error instanceof StateTooLargeError) throw new PublicError('state_too_large', [], { cause: error });
+    if (error instanceof SessionStoreUnavailableError) throw new PublicError('unavailable', [], { cause: error });
+    throw error;
+  });
+}
+
+function telemetryOf(observability: Observability): Telemetry {
+  return {
+    startRequest: (headers) => {
+      const trace = observability.startRequest(headers, 'mcp');
+      return {
+        traceId: trace.traceId,
+        responseHeader: observability.traceHeaderValue(trace),
+        step: (name, run) => trace.subsegment(name, run),
+        annotate: (key, value) => trace.annotate(key, value),
+        end: (status) => {
+          trace.setHttp(status);
+          trace.end();
+        },
+      };
+    },
+    access: (record) => {
+      observability.accessLog(record);
+      observability.countRequest(record.outcome, record.latencyMs);
+    },
+    authFailure: (reason) => observability.countAuthFailure(reason),
+    rateLimited: (scope) => observability.countRateLimited(scope),
+    sessionOpened: () => observability.countSession('opened'),
+    sessionEnded: () => observability.countSession('ended'),
+    failure: (correlationId, cause, where) => {
+      observability.errorLog(correlationId, cause, { where });
+      observability.countError(where);
+    },
+    hash: (value) => observability.hashIdentifier(value),
+  };
+}
+
+function outputFilterOf(moderation: ModerationProvider): OutputFilter {
+  return {
+    async apply(result, profile, signal) {
+      const redacted = redactToolResult(result, profile);
+      if (!profile.moderate) return { result: redacted.result, redactions: redacted.redactions, blocked: false };
+      const text = redacted.result.content.map((block) => block.text).join('\n');
+      const verdict = await moderation.moderate(text, signal);
+      return { result: redacted.result, redactions: redacted.redactions, blocked: !verdict.allowed };
+    },
+  };
+}
+
+/**
+ * Builds and starts the server from a validated configuration: token verifier, session store, tool
+ * catalog (refused at start-up if any tool asks for credentials or carries injection text),
+ * output filters, observability, and the HTTP server.
+ *
+ * @throws when the catalog is unsafe or the port cannot be bound.
+ */
+export async function startApp(config: RuntimeConfig, overrides: AppOverrides = {}): Promise<App> {
+  const observability = createObservability({
+    serviceName: config.observability.serviceName,
+    logLevel: config.observability.logLevel,
+    metricsNamespace: config.observability.metricsNamespace,
+    region: config.region,
+    ...(config.observability.xrayDaemonAddress ? { xrayDaemonAddress: config.observability.xrayDaemonAddress } : {}),
+    ...(overrides.logStream ? { logStream: overrides.logStream } : {}),
+  });
+  const telemetry = telemetryOf(observability);
+  const catalog = new ToolCatalog(overrides.tools ?? DEFAULT_TOOLS, assertCatalogSafe);
+  const sessions = overrides.sessions ?? createSessionStore(config);
+  const verifier: TokenVerifier = createTokenVerifier(config.auth, overrides.keys ? { keys: overrides.keys } : {});
+  const limiter = new ConcurrencyLimiter();
+  const moderation = createModerationProvider(
+    config.moderation.provider === 'bedrock'
+      ? { provider: 'bedrock', guardrailId: config.moderation.guardrailId, guardrailVersion: config.moderation.guardrailVersion, region: config.region }
+      : { provider: 'local' },
+  );
+
+  const observer: ToolCallObserver = {
+    toolCall: (tool, outcome, latencyMs) => observability.countToolCall(tool, outcome, latencyMs),
+    redactions: (counts) => {
+      for (const [kind, count] of Object.entries(counts)) if (count > 0) observability.countRedactions(kind, count);
+    },
+    credentialInput: (tool) => observability.countCredentialInput(tool),
+    failure: (correlationId, cause, tool) => {
+      observability.errorLog(correlationId, cause, { where: 'tool', tool });
+      observability.countError('tool');
+    },
+  };
+
+  const factory = createServerFactory({
+    ...SERVER_INFO,
+    catalog,
+    invoke: {
+      limiter,
+      filter: outputFilterOf(moderation),
+      findCredential: findCredentialValue,
+      stateFor: (principal, stateScope): UserStateAccess => {
+        const state = userStateAccess(sessions, principal, { scope: stateScope });
+        return { read: () => mapStoreErrors(state.read), write: (value, version) => mapStoreErrors(() => state.write(value, version)) };
+      },
+      handlesFor: (principal): HandleAccess => ({
+        mint: (kind, value, ttl) => mapStoreErrors(() => sessions.mintHandle(principal, kind, value, ttl)),
+        resolve: (handle, kind) => mapStoreErrors(async () => (await sessions.resolveHandle(principal, handle, kind))?.value),
+      }),
+      observer,
+    },
+  });
+  const endpoint = createMcpEndpoint({ factory, sessions, telemetry, maxBodyBytes: config.http.maxBodyBytes });
+  const http = createMcpHttpServer({
+    config,
+    verifier,
+    endpoint,
+    telemetry,
+    scopes: catalog.scopes,
+    toolSlotAvailable: (principal, name) => {
+      const tool = catalog.find(principal, name);
+      return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
+    },
+    readiness: [() => sessions.ping()],
+  });
+  let running: RunningServer;
+  try {
+    running = await http.listen();
+  } catch (error) {
+    if (!overrides.sessions) sessions.close();
+    await observability.close();
+    throw error;
+  }
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return {
+    port: running.port,
+    url: `${config.http.tls ? 'https' : 'http'}://${host}:${running.port}${config.http.publicUrl.pathname}`,
+    catalog,
+    sessions,
+    observability,
+    limiter,
+    async close() {
+      await running.close();
+      await endpoint.close();
+      if (!overrides.sessions) sessions.close();
+      await observability.close();
+    },
+  };
+}

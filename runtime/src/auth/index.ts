@@ -1,0 +1,12 @@
+export type { Principal } from './principal.js';
+export { ownerKey } from './principal.js';
+export { AuthenticationError, bearerToken, createTokenVerifier, MAX_TOKEN_BYTES } from './verifier.js';
+export type { AuthFailureReason, TokenVerifier, VerifierOptions } from './verifier.js';
+export {
+  authenticationChallenge,
+  cognitoAuthorizationServerMetadata,
+  insufficientScopeChallenge,
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+} from './metadata.js';

@@ -1,0 +1,281 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a valid configuration. The message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const csv = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Environment variables the runtime reads, with their defaults. Each is documented in the README's
+ * configuration table; names are the contract with the CDK task definition.
+ */
+const environmentSchema = z.object({
+  MCP_HOST: z.string().min(1).default('0.0.0.0'),
+  MCP_PORT: integer(0, 65535).default(8443),
+  MCP_PUBLIC_URL: z.url({ protocol: /^https?$/ }),
+  MCP_ALLOWED_HOSTS: csv.optional(),
+  MCP_ALLOWED_ORIGINS: csv.default([]),
+  MCP_TLS_CERT_FILE: z.string().min(1).optional(),
+  MCP_TLS_KEY_FILE: z.string().min(1).optional(),
+  MCP_MAX_BODY_BYTES: integer(1024, 16 * 1024 * 1024).default(1024 * 1024),
+  MCP_MAX_HEADER_BYTES: integer(8 * 1024, 128 * 1024).default(80 * 1024),
+  MCP_KEEP_ALIVE_SECONDS: integer(61, 3600).default(75),
+  MCP_SHUTDOWN_GRACE_SECONDS: integer(1, 120).default(25),
+
+  MCP_AUTH_PROFILE: z.enum(['oidc', 'cognito']).default('oidc'),
+  MCP_JWT_ALGORITHMS: csv.pipe(z.array(z.enum(ALGORITHMS)).min(1)).default(['RS256']),
+  MCP_CLOCK_TOLERANCE_SECONDS: integer(0, 60).default(30),
+  MCP_JWKS_TIMEOUT_MS: integer(100, 10_000).default(3000),
+  MCP_JWKS_COOLDOWN_SECONDS: integer(1, 3600).default(30),
+  MCP_JWKS_MAX_AGE_SECONDS: integer(60, 86_400).default(600),
+  MCP_OIDC_ISSUER: z.url().optional(),
+  MCP_OIDC_JWKS_URL: z.url().optional(),
+  MCP_OIDC_AUDIENCE: z.string().min(1).optional(),
+  MCP_OIDC_TOKEN_TYPES: csv.default(['at+jwt']),
+  MCP_AUTHORIZATION_SERVERS: csv.optional(),
+  MCP_COGNITO_USER_POOL_ID: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$/)
+    .optional(),
+  MCP_COGNITO_CLIENT_IDS: csv.optional(),
+  MCP_COGNITO_DOMAIN: z.url().optional(),
+  MCP_COGNITO_RESOURCE_SERVER_ID: z.string().min(1).optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+
+  MCP_SESSION_TABLE: z.string().min(3).max(255).default('mcp-sessions'),
+  MCP_SESSION_IDLE_SECONDS: integer(60, 86_400).default(1800),
+  MCP_SESSION_MAX_SECONDS: integer(300, 7 * 86_400).default(12 * 3600),
+  MCP_SESSIONS_PER_OWNER: integer(1, 1000).default(20),
+  MCP_SESSION_CACHE_SECONDS: integer(0, 60).default(5),
+
+  MCP_MAX_INFLIGHT: integer(1, 100_000).default(256),
+  MCP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(600),
+  MCP_MODERATION: z.enum(['local', 'bedrock']).default('local'),
+  MCP_BEDROCK_GUARDRAIL_ID: z.string().min(1).optional(),
+  MCP_BEDROCK_GUARDRAIL_VERSION: z.string().min(1).optional(),
+
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('enterprise-mcp'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('EnterpriseMcp'),
+  AWS_XRAY_DAEMON_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/).optional(),
+});
+
+export type Environment = z.input<typeof environmentSchema>;
+
+/** Token verification settings for one of the two profiles. */
+export type AuthConfig =
+  | {
+      readonly profile: 'oidc';
+      readonly issuer: string;
+      /** JWKS location; discovered from the issuer's metadata when absent. */
+      readonly jwksUrl?: string;
+      /** `aud` must contain this value (RFC 8707: the server's resource URL). */
+      readonly audience: string;
+      /** Accepted `typ` header values (empty: any). */
+      readonly tokenTypes: readonly string[];
+      readonly algorithms: readonly string[];
+      readonly clockToleranceSeconds: number;
+      readonly jwks: JwksConfig;
+      /** Authorization servers advertised in the protected-resource metadata. */
+      readonly authorizationServers: readonly string[];
+    }
+  | {
+      readonly profile: 'cognito';
+      readonly issuer: string;
+      readonly jwksUrl: string;
+      readonly userPoolId: string;
+      readonly clientIds: readonly string[];
+      /** Identifier of the Cognito resource server: scopes arrive as `<id>/<scope>`. */
+      readonly resourceServerId: string;
+      /** The managed login domain (`https://<prefix>.auth.<region>.amazoncognito.com`). */
+      readonly domain: string;
+      readonly algorithms: readonly string[];
+      readonly clockToleranceSeconds: number;
+      readonly jwks: JwksConfig;
+      readonly authorizationServers: readonly string[];
+    };
+
+export interface JwksConfig {
+  readonly timeoutMs: number;
+  readonly cooldownSeconds: number;
+  readonly maxAgeSeconds: number;
+}
+
+/** The validated runtime configuration. */
+export interface RuntimeConfig {
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** The MCP endpoint's public URL; also the OAuth resource identifier. */
+    readonly publicUrl: URL;
+    readonly allowedHosts: readonly string[];
+    readonly allowedOrigins: readonly string[];
+    readonly tls?: { readonly certFile: string; readonly keyFile: string };
+    readonly maxBodyBytes: number;
+    readonly maxHeaderBytes: number;
+    readonly keepAliveSeconds: number;
+    readonly shutdownGraceSeconds: number;
+  };
+  readonly auth: AuthConfig;
+  readonly region: string;
+  readonly sessions: {
+    readonly tableName: string;
+    readonly idleSeconds: number;
+    readonly maxSeconds: number;
+    readonly perOwner: number;
+    readonly cacheSeconds: number;
+  };
+  readonly limits: {
+    readonly maxInFlight: number;
+    readonly ratePerMinute: number;
+  };
+  readonly moderation:
+    | { readonly provider: 'local' }
+    | { readonly provider: 'bedrock'; readonly guardrailId: string; readonly guardrailVersion: string };
+  readonly observability: {
+    readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    readonly serviceName: string;
+    readonly metricsNamespace: string;
+    readonly xrayDaemonAddress?: string;
+  };
+}
+
+function fail(variable: string, value: unknown, rule: string): never {
+  const shown = value === undefined ? 'unset' : `"${String(value)}"`;
+  throw new ConfigError(`${variable} ${rule} (got ${shown})`);
+}
+
+/**
+ * Reads and validates the runtime configuration from environment variables.
+ *
+ * @param env - the variables to read, `process.env` by default.
+ * @throws ConfigError naming the first bad variable, its value and the rule it breaks.
+ * @example
+ * const config = loadConfig({ MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', MCP_OIDC_ISSUER: 'https://id.example.com' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
+  const known = Object.fromEntries(
+    Object.keys(environmentSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = environmentSchema.safeParse(known);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    fail(variable, env[variable], `is invalid: ${issue.message.toLowerCase()}`);
+  }
+  const e = parsed.data;
+
+  const publicUrl = new URL(e.MCP_PUBLIC_URL);
+  publicUrl.hash = '';
+  const tls =
+    e.MCP_TLS_CERT_FILE && e.MCP_TLS_KEY_FILE ? { certFile: e.MCP_TLS_CERT_FILE, keyFile: e.MCP_TLS_KEY_FILE } : undefined;
+  if (Boolean(e.MCP_TLS_CERT_FILE) !== Boolean(e.MCP_TLS_KEY_FILE)) {
+    fail('MCP_TLS_KEY_FILE', e.MCP_TLS_KEY_FILE, 'must be set together with MCP_TLS_CERT_FILE');
+  }
+  if (!tls && !LOOPBACK_HOSTS.has(e.MCP_HOST)) {
+    fail('MCP_HOST', e.MCP_HOST, 'must be a loopback address unless MCP_TLS_CERT_FILE and MCP_TLS_KEY_FILE are set');
+  }
+  if (publicUrl.protocol !== 'https:' && !LOOPBACK_HOSTS.has(publicUrl.hostname.replace(/^\[|\]$/g, ''))) {
+    fail('MCP_PUBLIC_URL', e.MCP_PUBLIC_URL, 'must use https unless it names a loopback host');
+  }
+  if (e.MCP_SESSION_MAX_SECONDS < e.MCP_SESSION_IDLE_SECONDS) {
+    fail('MCP_SESSION_MAX_SECONDS', e.MCP_SESSION_MAX_SECONDS, 'must not be shorter than MCP_SESSION_IDLE_SECONDS');
+  }
+
+  const jwks: JwksConfig = {
+    timeoutMs: e.MCP_JWKS_TIMEOUT_MS,
+    cooldownSeconds: e.MCP_JWKS_COOLDOWN_SECONDS,
+    maxAgeSeconds: e.MCP_JWKS_MAX_AGE_SECONDS,
+  };
+  let auth: AuthConfig;
+  if (e.MCP_AUTH_PROFILE === 'cognito') {
+    const poolId = e.MCP_COGNITO_USER_POOL_ID ?? fail('MCP_COGNITO_USER_POOL_ID', undefined, 'is required for the cognito profile');
+    const clientIds = e.MCP_COGNITO_CLIENT_IDS ?? [];
+    if (clientIds.length === 0) fail('MCP_COGNITO_CLIENT_IDS', env.MCP_COGNITO_CLIENT_IDS, 'must list at least one app client id');
+    const domain = e.MCP_COGNITO_DOMAIN ?? fail('MCP_COGNITO_DOMAIN', undefined, 'is required for the cognito profile');
+    const poolRegion = poolId.split('_')[0]!;
+    const issuer = `https://cognito-idp.${poolRegion}.amazonaws.com/${poolId}`;
+    auth = {
+      profile: 'cognito',
+      issuer,
+      jwksUrl: `${issuer}/.well-known/jwks.json`,
+      userPoolId: poolId,
+      clientIds,
+      resourceServerId: e.MCP_COGNITO_RESOURCE_SERVER_ID ?? publicUrl.href,
+      domain: domain.replace(/\/+$/, ''),
+      algorithms: e.MCP_JWT_ALGORITHMS,
+      clockToleranceSeconds: e.MCP_CLOCK_TOLERANCE_SECONDS,
+      jwks,
+      // Cognito's discovery lacks code_challenge_methods_supported: the server publishes its own
+      // RFC 8414 document for the pool and points clients at itself.
+      authorizationServers: e.MCP_AUTHORIZATION_SERVERS ?? [publicUrl.origin],
+    };
+  } else {
+    const issuer = e.MCP_OIDC_ISSUER ?? fail('MCP_OIDC_ISSUER', undefined, 'is required for the oidc profile');
+    auth = {
+      profile: 'oidc',
+      issuer,
+      ...(e.MCP_OIDC_JWKS_URL ? { jwksUrl: e.MCP_OIDC_JWKS_URL } : {}),
+      audience: e.MCP_OIDC_AUDIENCE ?? publicUrl.href,
+      tokenTypes: e.MCP_OIDC_TOKEN_TYPES,
+      algorithms: e.MCP_JWT_ALGORITHMS,
+      clockToleranceSeconds: e.MCP_CLOCK_TOLERANCE_SECONDS,
+      jwks,
+      authorizationServers: e.MCP_AUTHORIZATION_SERVERS ?? [issuer],
+    };
+  }
+
+  let moderation: RuntimeConfig['moderation'] = { provider: 'local' };
+  if (e.MCP_MODERATION === 'bedrock') {
+    moderation = {
+      provider: 'bedrock',
+      guardrailId: e.MCP_BEDROCK_GUARDRAIL_ID ?? fail('MCP_BEDROCK_GUARDRAIL_ID', undefined, 'is required when MCP_MODERATION is bedrock'),
+      guardrailVersion:
+        e.MCP_BEDROCK_GUARDRAIL_VERSION ?? fail('MCP_BEDROCK_GUARDRAIL_VERSION', undefined, 'is required when MCP_MODERATION is bedrock'),
+    };
+  }
+
+  return {
+    http: {
+      host: e.MCP_HOST,
+      port: e.MCP_PORT,
+      publicUrl,
+      allowedHosts: e.MCP_ALLOWED_HOSTS ?? [publicUrl.host],
+      allowedOrigins: e.MCP_ALLOWED_ORIGINS,
+      ...(tls ? { tls } : {}),
+      maxBodyBytes: e.MCP_MAX_BODY_BYTES,
+      maxHeaderBytes: e.MCP_MAX_HEADER_BYTES,
+      keepAliveSeconds: e.MCP_KEEP_ALIVE_SECONDS,
+      shutdownGraceSeconds: e.MCP_SHUTDOWN_GRACE_SECONDS,
+    },
+    auth,
+    region: e.AWS_REGION,
+    sessions: {
+      tableName: e.MCP_SESSION_TABLE,
+      idleSeconds: e.MCP_SESSION_IDLE_SECONDS,
+      maxSeconds: e.MCP_SESSION_MAX_SECONDS,
+      perOwner: e.MCP_SESSIONS_PER_OWNER,
+      cacheSeconds: e.MCP_SESSION_CACHE_SECONDS,
+    },
+    limits: { maxInFlight: e.MCP_MAX_INFLIGHT, ratePerMinute: e.MCP_RATE_LIMIT_PER_MINUTE },
+    moderation,
+    observability: {
+      logLevel: e.LOG_LEVEL,
+      serviceName: e.POWERTOOLS_SERVICE_NAME,
+      metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+      ...(e.AWS_XRAY_DAEMON_ADDRESS ? { xrayDaemonAddress: e.AWS_XRAY_DAEMON_ADDRESS } : {}),
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Minimal typing of the parts of oidc-provider the development issuer uses (the package ships none).
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  export interface KoaContextWithOIDC {
+    status: number;
+    body: unknown;
+    oidc: { params: Record<string, unknown>; client?: unknown };
+  }
+  export type Configuration = Record<string, unknown> & {
+    features?: {
+      resourceIndicators?: {
+        getResourceServerInfo?: (ctx: KoaContextWithOIDC, resource: string, client: unknown) => unknown;
+      } & Record<string, unknown>;
+    } & Record<string, unknown>;
+  };
+  interface TokenInstance {
+    scope?: string;
+    expiration: number;
+    save(): Promise<string>;
+  }
+  export default class Provider {
+    constructor(issuer: string, configuration: Configuration);
+    registerGrantType(name: string, handler: (ctx: KoaContextWithOIDC) => Promise<void>, params?: string[]): void;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    ResourceServer: new (identifier: string, info: unknown) => { scope: string };
+    AccessToken: new (properties: Record<string, unknown>) => TokenInstance;
+    IdToken: new (claims: Record<string, unknown>, options: { ctx: KoaContextWithOIDC }) => {
+      scope: string;
+      issue(options: { use: 'idtoken' }): Promise<string>;
+    };
+  }
+}

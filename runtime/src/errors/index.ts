@@ -1,0 +1,75 @@
+/**
+ * The only place that decides what a client learns about a failure. Every failure becomes a
+ * `PublicError` with a fixed message per kind; its private cause goes to the log under the request's
+ * correlation id. No message, stack, path, ARN, account id, host name or class name of a cause ever
+ * reaches the client.
+ */
+
+/** The kinds of failure a client may be told about. */
+export type PublicErrorKind =
+  | 'invalid_arguments'
+  | 'credential_input'
+  | 'timeout'
+  | 'cancelled'
+  | 'busy'
+  | 'state_conflict'
+  | 'state_too_large'
+  | 'output_blocked'
+  | 'unavailable'
+  | 'internal';
+
+const PUBLIC_MESSAGES: Record<PublicErrorKind, string> = {
+  invalid_arguments: 'The arguments are not valid for this tool.',
+  credential_input: 'The arguments look like they contain a credential. Tools never take credentials as input.',
+  timeout: 'The tool did not finish within its deadline.',
+  cancelled: 'The call was cancelled.',
+  busy: 'Too many calls of this tool are in progress. Retry later.',
+  state_conflict: 'The stored state was changed by another request. Retry the call.',
+  state_too_large: 'The state to store is larger than allowed.',
+  output_blocked: 'The result was withheld by the output moderation policy.',
+  unavailable: 'A dependency is temporarily unavailable. Retry later.',
+  internal: 'The tool failed.',
+};
+
+/** A failure with a fixed public message and, optionally, safe details (field names and rules only). */
+export class PublicError extends Error {
+  override readonly name = 'PublicError';
+  constructor(
+    readonly kind: PublicErrorKind,
+    /** Safe detail lines, built only from schema paths and rule names, never from input values. */
+    readonly details: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(PUBLIC_MESSAGES[kind], options);
+  }
+}
+
+/** Maps any thrown value to a `PublicError`, keeping the original as `cause`. */
+export function toPublicError(error: unknown): PublicError {
+  if (error instanceof PublicError) return error;
+  return new PublicError('internal', [], { cause: error });
+}
+
+/** The text a client sees for a failure: the fixed message, safe details, and the correlation id. */
+export function publicErrorText(error: PublicError, correlationId: string): string {
+  const details = error.details.length > 0 ? ` ${error.details.join('; ')}.` : '';
+  return `${error.message}${details} Correlation id: ${correlationId}.`;
+}
+
+/** JSON-RPC error object for transport-level failures (no `data`, nothing of the cause). */
+export function jsonRpcError(id: string | number | null, code: number, message: string): Record<string, unknown> {
+  return { jsonrpc: '2.0', id, error: { code, message } };
+}
+
+/** JSON-RPC error codes used by the HTTP layer. */
+export const JSON_RPC = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internalError: -32603,
+  /** Server-defined: the request was refused before dispatch (auth, limits). */
+  refused: -32000,
+  /** Server-defined: session not found (legacy era). */
+  sessionNotFound: -32001,
+} as const;

@@ -1,0 +1,395 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler, type FetchLikeMcpHandler } from '@modelcontextprotocol/node';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import {
+  AuthenticationError,
+  authenticationChallenge,
+  bearerToken,
+  cognitoAuthorizationServerMetadata,
+  insufficientScopeChallenge,
+  ownerKey,
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  type Principal,
+  type TokenVerifier,
+} from '../auth/index.js';
+import type { RuntimeConfig } from '../config/index.js';
+import { JSON_RPC, jsonRpcError } from '../errors/index.js';
+import { RateLimiter } from '../tools/limits.js';
+import { PROTOCOL_VERSIONS, scopeOf, toAuthInfo, type RequestScope } from '../tools/mcp-server.js';
+import { BodyTooLargeError, isJsonMediaType, readBody } from './body.js';
+import type { IdentifierHash } from '../observability/index.js';
+import type { RequestOutcome, RequestSpan, Telemetry } from './telemetry.js';
+
+/** The MCP leg behind authentication: serves one authenticated request (both eras). */
+export interface McpEndpoint {
+  handle(request: Request, context: HttpRequestContext): Promise<Response>;
+}
+
+/** What the HTTP layer knows about a request that passed the guards and authentication. */
+export interface HttpRequestContext extends RequestScope {
+  readonly parsedBody: unknown;
+  readonly span: RequestSpan;
+  /** Filled in by the endpoint for the access log. */
+  readonly record: AccessFields;
+}
+
+/** Access-log fields gathered while serving a request. */
+export interface AccessFields {
+  sessionHash?: IdentifierHash;
+  era?: 'modern' | 'legacy';
+  method?: string;
+  tool?: string;
+  principalHash?: IdentifierHash;
+  bytesIn: number;
+}
+
+export interface HttpServerDependencies {
+  readonly config: RuntimeConfig;
+  readonly verifier: TokenVerifier;
+  readonly endpoint: McpEndpoint;
+  readonly telemetry: Telemetry;
+  /** Every scope the catalog defines. */
+  readonly scopes: readonly string[];
+  /** Per-tool pre-check for the 429 answer: false when this principal has no free slot for the tool. */
+  readonly toolSlotAvailable: (principal: Principal, tool: string) => boolean;
+  /** Readiness checks of dependencies; each resolves or rejects within its own timeout. */
+  readonly readiness: ReadonlyArray<() => Promise<void>>;
+}
+
+/** A started server. */
+export interface RunningServer {
+  readonly server: Server;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
+  close(): Promise<void>;
+}
+
+const SUPPORTED_VERSIONS = new Set<string>(PROTOCOL_VERSIONS);
+const MCP_METHODS = new Set(['POST', 'GET', 'DELETE']);
+
+function contextOf(authInfo: AuthInfo | undefined): HttpRequestContext {
+  return scopeOf(authInfo) as HttpRequestContext;
+}
+
+function hostnameOf(host: string): string {
+  return host.toLowerCase();
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text).toString(),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function requestIdOf(body: unknown): string | number | null {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const id = (body as { id?: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') return id;
+  }
+  return null;
+}
+
+function describeCall(body: unknown): { method?: string; tool?: string } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  const out: { method?: string; tool?: string } = {};
+  if (typeof method === 'string') out.method = method.slice(0, 64);
+  if (method === 'tools/call' && typeof params?.name === 'string') out.tool = params.name.slice(0, 64);
+  return out;
+}
+
+function outcomeOf(status: number): RequestOutcome {
+  if (status < 400) return 'ok';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'denied';
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'unavailable';
+  if (status === 504) return 'timeout';
+  return status >= 500 ? 'error' : 'client_error';
+}
+
+/**
+ * Builds the node HTTP(S) server: guards, limits, health and metadata endpoints, authentication,
+ * and the MCP endpoint behind them. Plain HTTP is only allowed on loopback (see the configuration).
+ */
+export function createMcpHttpServer(deps: HttpServerDependencies): { server: Server; listen(): Promise<RunningServer> } {
+  const { config, telemetry } = deps;
+  const { http } = config;
+  const allowedHosts = new Set(http.allowedHosts.map(hostnameOf));
+  const allowedOrigins = new Set(http.allowedOrigins.map((origin) => origin.toLowerCase()));
+  const mcpPath = http.publicUrl.pathname.replace(/\/+$/, '') || '/';
+  const resourceMetadata = JSON.stringify(protectedResourceMetadata(config, deps.scopes));
+  const prmPaths = new Set([protectedResourceMetadataPath(http.publicUrl), '/.well-known/oauth-protected-resource']);
+  const asMetadata = cognitoAuthorizationServerMetadata(config, deps.scopes);
+  const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
+  const shutdown = new AbortController();
+  let inFlight = 0;
+
+  // The node adapter builds the web Request (aborted when the client goes away) and hands over the
+  // authenticated context the HTTP layer attached as `req.auth`.
+  const mcpHandler: FetchLikeMcpHandler = {
+    fetch: (request, options) => deps.endpoint.handle(request, contextOf(options?.authInfo)),
+  };
+  const nodeHandler = toNodeHandler(mcpHandler, { maxRequestBodySize: http.maxBodyBytes });
+
+  const readiness = async (): Promise<boolean> => {
+    try {
+      await Promise.all(deps.readiness.map((check) => check()));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, span: RequestSpan, record: AccessFields): Promise<number> {
+    const method = req.method ?? '';
+    const correlation = { 'x-amzn-trace-id': span.responseHeader };
+    if (!MCP_METHODS.has(method)) {
+      send(res, 405, jsonRpcError(null, JSON_RPC.invalidRequest, 'Method not allowed.'), { allow: 'POST, GET, DELETE', ...correlation });
+      return 405;
+    }
+    if (method === 'POST' && !isJsonMediaType(req.headers['content-type'])) {
+      send(res, 415, jsonRpcError(null, JSON_RPC.invalidRequest, 'Content-Type must be application/json.'), correlation);
+      return 415;
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > http.maxBodyBytes) {
+      send(res, 413, jsonRpcError(null, JSON_RPC.invalidRequest, 'Request body too large.'), { connection: 'close', ...correlation });
+      return 413;
+    }
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !SUPPORTED_VERSIONS.has(version)) {
+      send(res, 400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Unsupported MCP-Protocol-Version.'), correlation);
+      return 400;
+    }
+
+    // Authenticate every request, initialize and discovery included, before reading the body.
+    const token = bearerToken(req.headers.authorization);
+    let principal: Principal;
+    try {
+      if (token === undefined) throw new AuthenticationError('missing');
+      principal = await span.step('authenticate', () => deps.verifier.verify(token));
+    } catch (error) {
+      const reason = error instanceof AuthenticationError ? error.reason : 'keys_unavailable';
+      telemetry.authFailure(reason);
+      if (!(error instanceof AuthenticationError)) telemetry.failure(span.traceId, error, 'authenticate');
+      if (reason === 'keys_unavailable') {
+        send(res, 503, jsonRpcError(null, JSON_RPC.refused, 'Authentication is temporarily unavailable.'), { 'retry-after': '5', ...correlation });
+        return 503;
+      }
+      send(res, 401, jsonRpcError(null, JSON_RPC.refused, 'Unauthorized.'), {
+        'www-authenticate': authenticationChallenge(http.publicUrl, deps.scopes, token !== undefined),
+        ...(req.complete ? {} : { connection: 'close' }),
+        ...correlation,
+      });
+      return 401;
+    }
+    record.principalHash = telemetry.hash(ownerKey(principal));
+    if (!principal.scopes.some((scope) => deps.scopes.includes(scope))) {
+      send(res, 403, jsonRpcError(null, JSON_RPC.refused, 'Insufficient scope.'), {
+        'www-authenticate': insufficientScopeChallenge(http.publicUrl, deps.scopes),
+        ...correlation,
+      });
+      return 403;
+    }
+    const wait = rateLimiter.take(ownerKey(principal));
+    if (wait > 0) {
+      telemetry.rateLimited('principal');
+      send(res, 429, jsonRpcError(null, JSON_RPC.refused, 'Too many requests.'), { 'retry-after': String(wait), ...correlation });
+      return 429;
+    }
+
+    let parsedBody: unknown;
+    if (method === 'POST') {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, http.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          send(res, 413, jsonRpcError(null, JSON_RPC.invalidRequest, 'Request body too large.'), { connection: 'close', ...correlation });
+          return 413;
+        }
+        throw error;
+      }
+      record.bytesIn = raw.length;
+      try {
+        parsedBody = JSON.parse(raw.toString('utf8'));
+      } catch {
+        send(res, 400, jsonRpcError(null, JSON_RPC.parseError, 'Parse error.'), correlation);
+        return 400;
+      }
+      if (parsedBody === null || typeof parsedBody !== 'object') {
+        send(res, 400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Invalid request.'), correlation);
+        return 400;
+      }
+      Object.assign(record, describeCall(parsedBody));
+      if (record.tool && !deps.toolSlotAvailable(principal, record.tool)) {
+        telemetry.rateLimited('tool');
+        send(res, 429, jsonRpcError(requestIdOf(parsedBody), JSON_RPC.refused, 'Too many calls of this tool in progress.'), { 'retry-after': '1', ...correlation });
+        return 429;
+      }
+    }
+    if (record.method) span.annotate('method', record.method);
+    if (record.tool) span.annotate('tool', record.tool);
+
+    const context: HttpRequestContext = { principal, correlationId: span.traceId, shutdown: shutdown.signal, step: span.step, parsedBody, span, record };
+    res.setHeader('x-amzn-trace-id', span.responseHeader);
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = toAuthInfo(context);
+    await nodeHandler(req, res, parsedBody);
+    return res.statusCode;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const span = telemetry.startRequest({
+      xAmznTraceId: typeof req.headers['x-amzn-trace-id'] === 'string' ? req.headers['x-amzn-trace-id'] : undefined,
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
+    });
+    const bytesBefore = req.socket.bytesWritten;
+    const record: AccessFields = { bytesIn: 0 };
+    let status = 500;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    try {
+      if (path === '/healthz') {
+        status = 200;
+        send(res, 200, { status: 'ok' });
+        return;
+      }
+      if (path === '/readyz') {
+        status = (await readiness()) ? 200 : 503;
+        send(res, status, { status: status === 200 ? 'ready' : 'not ready' });
+        return;
+      }
+      const host = req.headers.host;
+      if (!host || !allowedHosts.has(hostnameOf(host))) {
+        status = 421;
+        send(res, 421, jsonRpcError(null, JSON_RPC.invalidRequest, 'Misdirected request.'));
+        return;
+      }
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
+        status = 403;
+        send(res, 403, jsonRpcError(null, JSON_RPC.invalidRequest, 'Origin not allowed.'));
+        return;
+      }
+      if (req.method === 'GET' && prmPaths.has(path)) {
+        status = 200;
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+        res.end(resourceMetadata);
+        return;
+      }
+      if (req.method === 'GET' && asMetadata && path === '/.well-known/oauth-authorization-server') {
+        status = 200;
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+        res.end(JSON.stringify(asMetadata));
+        return;
+      }
+      if (path !== mcpPath) {
+        status = 404;
+        send(res, 404, jsonRpcError(null, JSON_RPC.invalidRequest, 'Not found.'));
+        return;
+      }
+      if (inFlight >= config.limits.maxInFlight || shutdown.signal.aborted) {
+        status = 503;
+        telemetry.rateLimited('server');
+        send(res, 503, jsonRpcError(null, JSON_RPC.refused, 'Server busy.'), { 'retry-after': '1', ...(shutdown.signal.aborted ? { connection: 'close' } : {}) });
+        return;
+      }
+      inFlight += 1;
+      try {
+        status = await serveMcp(req, res, span, record);
+      } finally {
+        inFlight -= 1;
+      }
+    } catch (error) {
+      telemetry.failure(span.traceId, error, 'http');
+      if (!res.headersSent) {
+        status = 500;
+        send(res, 500, jsonRpcError(null, JSON_RPC.internalError, `Internal error. Correlation id: ${span.traceId}.`));
+      } else {
+        res.destroy();
+      }
+    } finally {
+      const finish = () => {
+        const finalStatus = res.statusCode || status;
+        span.end(finalStatus);
+        telemetry.access({
+          status: finalStatus,
+          method: record.method ?? req.method ?? 'UNKNOWN',
+          ...(record.tool ? { tool: record.tool } : {}),
+          outcome: outcomeOf(finalStatus),
+          latencyMs: Math.round((performance.now() - started) * 100) / 100,
+          bytesIn: record.bytesIn,
+          bytesOut: Math.max(0, req.socket.bytesWritten - bytesBefore),
+          ...(record.principalHash ? { principalHash: record.principalHash } : {}),
+          ...(record.sessionHash ? { sessionHash: record.sessionHash } : {}),
+          traceId: span.traceId,
+          ...(record.era ? { protocolEra: record.era } : {}),
+        });
+      };
+      if (res.writableFinished || res.destroyed) finish();
+      else res.once('close', finish);
+    }
+  }
+
+  const serverOptions = {
+    maxHeaderSize: http.maxHeaderBytes,
+    keepAliveTimeout: http.keepAliveSeconds * 1000,
+    headersTimeout: (http.keepAliveSeconds + 5) * 1000,
+    requestTimeout: 120_000,
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res);
+  };
+  const server: Server = http.tls
+    ? (createHttpsServer(
+        { ...serverOptions, cert: readFileSync(http.tls.certFile), key: readFileSync(http.tls.keyFile), minVersion: 'TLSv1.2' },
+        listener,
+      ) as unknown as Server)
+    : createHttpServer(serverOptions, listener);
+  // Malformed HTTP and oversized headers: answer 400/431 and close, never a 5xx.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  return {
+    server,
+    listen: () =>
+      new Promise<RunningServer>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(http.port, http.host, () => {
+          server.off('error', reject);
+          const { port } = server.address() as AddressInfo;
+          resolve({
+            server,
+            port,
+            close: async () => {
+              const closed = new Promise<void>((done) => server.close(() => done()));
+              server.closeIdleConnections();
+              const grace = setTimeout(() => {
+                shutdown.abort(new Error('shutdown'));
+                server.closeAllConnections();
+              }, http.shutdownGraceSeconds * 1000);
+              grace.unref();
+              await closed;
+              clearTimeout(grace);
+              if (!shutdown.signal.aborted) shutdown.abort(new Error('shutdown'));
+            },
+          });
+        });
+      }),
+  };
+}

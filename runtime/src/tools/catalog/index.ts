@@ -1,0 +1,15 @@
+import type { ToolDefinition } from '../definition.js';
+import { generateReport } from './generate-report.js';
+import { notesAdd, notesList, notesRemove } from './notes.js';
+import { searchDocuments } from './search-documents.js';
+import { whoami } from './whoami.js';
+
+/** The tools this kit ships. A platform team adds its own files here. */
+export const DEFAULT_TOOLS: readonly ToolDefinition[] = [
+  whoami,
+  notesList,
+  notesAdd,
+  notesRemove,
+  searchDocuments,
+  generateReport,
+] as ToolDefinition[];

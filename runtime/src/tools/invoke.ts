@@ -1,0 +1,225 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
+import { ownerKey, type Principal } from '../auth/principal.js';
+import { PublicError, publicErrorText, toPublicError } from '../errors/index.js';
+import type { HandleAccess, OutputFilterProfile, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
+import type { ConcurrencyLimiter } from './limits.js';
+
+/** Outcome of one call, for metrics and logs. */
+export type ToolCallOutcome = 'ok' | 'invalid' | 'credential_input' | 'timeout' | 'cancelled' | 'busy' | 'blocked' | 'error';
+
+/** Redacts and moderates a result before it leaves the process. */
+export interface OutputFilter {
+  apply(
+    result: ToolResult,
+    profile: OutputFilterProfile,
+    signal: AbortSignal,
+  ): Promise<{ result: ToolResult; redactions: Readonly<Record<string, number>>; blocked: boolean }>;
+}
+
+/** Hooks through which a call reports what happened; implemented by the observability wiring. */
+export interface ToolCallObserver {
+  toolCall(tool: string, outcome: ToolCallOutcome, latencyMs: number): void;
+  redactions(counts: Readonly<Record<string, number>>): void;
+  credentialInput(tool: string): void;
+  /** The private cause of a failure, logged under the correlation id. */
+  failure(correlationId: string, cause: unknown, tool: string): void;
+}
+
+/** Runs one step of a request inside its trace subsegment. */
+export type TraceStep = <T>(name: 'policy' | 'tool' | 'filter', run: () => Promise<T>) => Promise<T>;
+
+export interface InvokeDependencies {
+  readonly limiter: ConcurrencyLimiter;
+  readonly filter: OutputFilter;
+  /** Returns the kind of credential an argument value looks like, or `undefined`. Never the value. */
+  readonly findCredential: (value: unknown) => string | undefined;
+  readonly stateFor: (principal: Principal, stateScope: string) => UserStateAccess;
+  readonly handlesFor: (principal: Principal) => HandleAccess;
+  readonly observer: ToolCallObserver;
+}
+
+export interface InvokeRequest {
+  readonly principal: Principal;
+  readonly tool: ToolDefinition;
+  readonly args: unknown;
+  readonly correlationId: string;
+  /** Any of these aborting cancels the call (the client went away, the server shuts down). */
+  readonly signals: readonly AbortSignal[];
+  readonly step: TraceStep;
+}
+
+/** The `tools/call` result: a tool result, or an error result carrying only a public message. */
+export type CallResult = CallToolResult;
+
+/** Deepest nesting and most values accepted in arguments, checked before schema validation. */
+export const ARGUMENT_LIMITS = { depth: 12, nodes: 5_000 } as const;
+
+function withinShape(value: unknown): boolean {
+  let nodes = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    nodes += 1;
+    if (nodes > ARGUMENT_LIMITS.nodes || depth > ARGUMENT_LIMITS.depth) return false;
+    if (current !== null && typeof current === 'object') {
+      for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return true;
+}
+
+const RULES: Record<string, (issue: z.core.$ZodIssue) => string> = {
+  invalid_type: (issue) => `must be ${'expected' in issue ? String(issue.expected) : 'of another type'}`,
+  too_big: (issue) => ('maximum' in issue ? `must be at most ${String(issue.maximum)}${'origin' in issue && issue.origin === 'string' ? ' characters' : ''}` : 'is too big'),
+  too_small: (issue) => ('minimum' in issue ? `must be at least ${String(issue.minimum)}${'origin' in issue && issue.origin === 'string' ? ' characters' : ''}` : 'is too small'),
+  unrecognized_keys: () => 'is not an accepted argument',
+  invalid_format: (issue) => `must be a valid ${'format' in issue ? String(issue.format) : 'value'}`,
+  invalid_value: () => 'is not one of the accepted values',
+  not_multiple_of: () => 'is not an accepted multiple',
+};
+
+/** Field names and rules only: never a value. Unknown keys are named (they are names, not values). */
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 10).map((issue) => {
+    const rule = RULES[issue.code]?.(issue) ?? 'is not valid';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((key) => key.slice(0, 64).replace(/[^\w.-]/g, '?'));
+      return `${keys.join(', ')} ${rule}`;
+    }
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : 'arguments';
+    return `${path} ${rule}`;
+  });
+}
+
+function outcomeOf(error: PublicError): ToolCallOutcome {
+  switch (error.kind) {
+    case 'invalid_arguments':
+      return 'invalid';
+    case 'credential_input':
+      return 'credential_input';
+    case 'timeout':
+      return 'timeout';
+    case 'cancelled':
+      return 'cancelled';
+    case 'busy':
+      return 'busy';
+    case 'output_blocked':
+      return 'blocked';
+    default:
+      return 'error';
+  }
+}
+
+/**
+ * Runs a handler under a deadline: the returned promise settles at the deadline (or when `outer`
+ * aborts) even if the handler ignores its signal. Every timer and listener is removed when it settles.
+ */
+export function runWithDeadline<T>(
+  deadlineMs: number,
+  outer: readonly AbortSignal[],
+  run: (signal: AbortSignal) => Promise<T>,
+): { result: Promise<T>; settled: Promise<unknown>; signal: AbortSignal } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onOuterAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new PublicError('timeout');
+      controller.abort(error);
+      reject(error);
+    }, deadlineMs);
+    onOuterAbort = () => {
+      const error = new PublicError('cancelled');
+      controller.abort(error);
+      reject(error);
+    };
+    if (outer.some((signal) => signal.aborted)) onOuterAbort();
+    else for (const signal of outer) signal.addEventListener('abort', onOuterAbort, { once: true });
+  });
+  stopped.catch(() => undefined);
+  let handler: Promise<T>;
+  try {
+    handler = Promise.resolve(run(controller.signal));
+  } catch (error) {
+    handler = Promise.reject(error);
+  }
+  const cleanup = () => {
+    clearTimeout(timer);
+    for (const signal of outer) signal.removeEventListener('abort', onOuterAbort!);
+  };
+  const result = Promise.race([handler, stopped]).finally(cleanup);
+  // Settles when the handler itself is done, deadline or not (used to hold the concurrency slot).
+  const settled = handler.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { result, settled, signal: controller.signal };
+}
+
+/**
+ * Calls one tool for one principal, enforcing every platform rule in order: argument shape limits →
+ * strict schema validation → credential-value check → per-principal concurrency → handler with
+ * deadline → output schema → output filter (redaction, moderation). Never throws: every failure
+ * becomes an error result with a public message and the correlation id; the private cause goes to
+ * `observer.failure`. The caller must already have checked policy (`ToolCatalog.find`).
+ */
+export async function invokeTool(deps: InvokeDependencies, request: InvokeRequest): Promise<CallResult> {
+  const { tool, principal, correlationId } = request;
+  const started = performance.now();
+  let release: (() => void) | undefined;
+  try {
+    const parsed = await request.step('policy', async () => {
+      if (!withinShape(request.args)) {
+        throw new PublicError('invalid_arguments', [`arguments must nest at most ${ARGUMENT_LIMITS.depth} levels and hold at most ${ARGUMENT_LIMITS.nodes} values`]);
+      }
+      const result = tool.input.safeParse(request.args ?? {});
+      if (!result.success) throw new PublicError('invalid_arguments', describeIssues(result.error));
+      const credential = deps.findCredential(result.data);
+      if (credential !== undefined) {
+        deps.observer.credentialInput(tool.name);
+        throw new PublicError('credential_input', [], { cause: new Error(`argument value looks like a ${credential}`) });
+      }
+      return result.data;
+    });
+
+    release = deps.limiter.tryAcquire(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
+    if (!release) throw new PublicError('busy');
+
+    const context = {
+      principal,
+      correlationId,
+      state: deps.stateFor(principal, tool.stateScope ?? tool.name),
+      handles: deps.handlesFor(principal),
+    };
+    const { result, settled, signal } = runWithDeadline(tool.deadlineMs, request.signals, (signal) => tool.handler(parsed, { ...context, signal }));
+    // The slot is held until the handler really returns, so a handler that ignores its deadline
+    // still counts against the principal's limit.
+    const held = release;
+    release = undefined;
+    void settled.finally(held);
+    const output = await request.step('tool', () => result);
+
+    if (tool.output && output.structuredContent !== undefined) {
+      const checked = tool.output.safeParse(output.structuredContent);
+      if (!checked.success) throw new PublicError('internal', [], { cause: new Error('structured content does not match the output schema') });
+    }
+    const filtered = await request.step('filter', () => deps.filter.apply(output, tool.outputFilter, signal));
+    deps.observer.redactions(filtered.redactions);
+    if (filtered.blocked) throw new PublicError('output_blocked');
+    deps.observer.toolCall(tool.name, 'ok', performance.now() - started);
+    return {
+      content: filtered.result.content.map((block) => ({ type: 'text', text: block.text })),
+      ...(filtered.result.structuredContent !== undefined ? { structuredContent: filtered.result.structuredContent } : {}),
+    };
+  } catch (thrown) {
+    const error = toPublicError(thrown);
+    deps.observer.toolCall(tool.name, outcomeOf(error), performance.now() - started);
+    if (error.kind === 'internal' || error.kind === 'unavailable' || error.cause !== undefined) {
+      deps.observer.failure(correlationId, error.cause ?? error, tool.name);
+    }
+    return { isError: true, content: [{ type: 'text', text: publicErrorText(error, correlationId) }] };
+  } finally {
+    release?.();
+  }
+}

@@ -1,0 +1,92 @@
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type AuthInfo,
+  type McpServerFactory,
+} from '@modelcontextprotocol/server';
+import type { Principal } from '../auth/principal.js';
+import { invokeTool, type InvokeDependencies, type TraceStep } from './invoke.js';
+import type { ToolCatalog } from './registry.js';
+
+/** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
+export interface RequestScope {
+  readonly principal: Principal;
+  readonly correlationId: string;
+  /** Aborted on server shutdown. */
+  readonly shutdown: AbortSignal;
+  /** Runs a step of the request in its trace subsegment. */
+  readonly step: TraceStep;
+}
+
+const SCOPE_KEY = 'enterpriseMcpScope';
+
+/** The stateless revision this server speaks, besides the 2025-era ones. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** Every protocol revision the server accepts, newest first. */
+export const PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
+
+/**
+ * Wraps a verified request scope in the SDK's `AuthInfo`. The token itself is not passed on: tools
+ * and the SDK never see it.
+ */
+export function toAuthInfo(scope: RequestScope): AuthInfo {
+  return {
+    token: '',
+    clientId: scope.principal.clientId,
+    scopes: [...scope.principal.scopes],
+    expiresAt: scope.principal.expiresAt,
+    extra: { [SCOPE_KEY]: scope },
+  };
+}
+
+/** The request scope the HTTP layer attached to `AuthInfo`. */
+export function scopeOf(authInfo: AuthInfo | undefined): RequestScope {
+  const scope = authInfo?.extra?.[SCOPE_KEY] as RequestScope | undefined;
+  // The HTTP layer authenticates before the MCP layer runs; reaching here without a scope is a bug.
+  if (!scope) throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');
+  return scope;
+}
+
+function printableName(name: unknown): string {
+  return typeof name === 'string' ? name.slice(0, 64).replace(/[^\w.-]/g, '?') : '';
+}
+
+export interface ServerFactoryOptions {
+  readonly name: string;
+  readonly version: string;
+  readonly catalog: ToolCatalog;
+  readonly invoke: InvokeDependencies;
+}
+
+/**
+ * The MCP server factory both protocol eras use. Each instance is cheap: it registers two request
+ * handlers that close over the precomputed catalog; no schema is converted per request.
+ *
+ * - `tools/list` answers the tools the policy lets this principal use.
+ * - `tools/call` re-checks the same policy; a hidden tool is answered exactly like an unknown one.
+ */
+export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
+  const { catalog } = options;
+  const info = { name: options.name, version: options.version };
+  return (context) => {
+    const scope = scopeOf(context.authInfo);
+    const server = new Server(info, { capabilities: { tools: { listChanged: false } }, supportedProtocolVersions: [...PROTOCOL_VERSIONS] });
+    server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const tool = catalog.find(scope.principal, request.params.name);
+      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${printableName(request.params.name)}`);
+      return invokeTool(options.invoke, {
+        principal: scope.principal,
+        tool,
+        args: request.params.arguments,
+        correlationId: scope.correlationId,
+        signals: [ctx.mcpReq.signal, scope.shutdown],
+        step: scope.step,
+      });
+    });
+    return server;
+  };
+}

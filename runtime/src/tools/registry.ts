@@ -1,0 +1,81 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import { mayUseTool } from '../policy/index.js';
+import type { ToolDefinition } from './definition.js';
+
+/** The descriptor `tools/list` returns for one tool, computed once. */
+export type ToolDescriptor = Tool;
+
+const TOOL_NAME = /^[a-z][a-z0-9_]{1,63}$/;
+
+function jsonSchemaOf(schema: z.ZodType): Tool['inputSchema'] {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+  delete json.$schema;
+  return { ...json, type: 'object' };
+}
+
+/**
+ * The set of tools this server offers, checked and converted once at start-up. Everything the
+ * request path needs (descriptors, JSON schemas, the scope list) is precomputed here.
+ */
+export class ToolCatalog {
+  /** Every scope any tool requires, sorted: the server's `scopes_supported`. */
+  readonly scopes: readonly string[];
+  private readonly byName: ReadonlyMap<string, { definition: ToolDefinition; descriptor: ToolDescriptor }>;
+
+  /**
+   * @param definitions - the tools; names must be unique and match `^[a-z][a-z0-9_]{1,63}$`.
+   * @param check - a start-up check over the definitions (the credential and injection lint); throws to refuse.
+   * @throws Error naming the tool when a definition is not acceptable.
+   */
+  constructor(definitions: readonly ToolDefinition[], check?: (definitions: readonly ToolDefinition[]) => void) {
+    const byName = new Map<string, { definition: ToolDefinition; descriptor: ToolDescriptor }>();
+    for (const definition of definitions) {
+      if (!TOOL_NAME.test(definition.name)) throw new Error(`tool name must match ${TOOL_NAME} (got "${definition.name}")`);
+      if (byName.has(definition.name)) throw new Error(`tool names must be unique (got "${definition.name}" twice)`);
+      if (definition.access.scopes.length === 0) throw new Error(`tool "${definition.name}" must require at least one scope`);
+      if (!(definition.deadlineMs > 0) || !(definition.concurrencyPerPrincipal > 0)) {
+        throw new Error(`tool "${definition.name}" needs a positive deadline and concurrency limit`);
+      }
+      byName.set(definition.name, {
+        definition,
+        descriptor: {
+          name: definition.name,
+          title: definition.title,
+          description: definition.description,
+          inputSchema: jsonSchemaOf(definition.input),
+          ...(definition.output ? { outputSchema: jsonSchemaOf(definition.output) } : {}),
+          ...(definition.annotations ? { annotations: { title: definition.title, ...definition.annotations } } : {}),
+        },
+      });
+    }
+    check?.(definitions);
+    this.byName = byName;
+    this.scopes = [...new Set(definitions.flatMap((definition) => definition.access.scopes))].sort();
+  }
+
+  /** All definitions, in declaration order. */
+  definitions(): ToolDefinition[] {
+    return [...this.byName.values()].map((entry) => entry.definition);
+  }
+
+  /** The descriptors of the tools this principal may use (the same decision `find` makes). */
+  listFor(principal: Principal): ToolDescriptor[] {
+    const visible: ToolDescriptor[] = [];
+    for (const { definition, descriptor } of this.byName.values()) {
+      if (mayUseTool(principal, definition.access)) visible.push(descriptor);
+    }
+    return visible;
+  }
+
+  /**
+   * The definition of a tool this principal may use, or `undefined` when it does not exist or is
+   * hidden from them: the caller cannot tell the two apart.
+   */
+  find(principal: Principal, name: string): ToolDefinition | undefined {
+    const entry = this.byName.get(name);
+    if (!entry || !mayUseTool(principal, entry.definition.access)) return undefined;
+    return entry.definition;
+  }
+}
