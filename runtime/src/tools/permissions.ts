@@ -1,12 +1,14 @@
-import type { IamPermission } from './definition.js';
+import { DEFAULT_TOOLS } from './catalog/index.js';
+import type { IamPermission, ToolDefinition } from './definition.js';
 
 /**
  * Every AWS permission the tools of the catalog declare (`ToolDefinition.permissions`). The CDK grants
  * exactly these statements to the task role, after replacing `${Partition}`, `${Region}` and
- * `${Account}` with the deploying stack's values.
+ * `${Account}` with the deploying stack's values, so the runtime's needs and the role's grants
+ * come from one declaration and cannot drift.
  *
- * The tool catalog fills this in from its tool declarations; until then no tool needs AWS access.
+ * @param tools - the catalog the service runs. @default DEFAULT_TOOLS
  */
-export function declaredToolPermissions(): readonly IamPermission[] {
-  return [];
+export function declaredToolPermissions(tools: readonly ToolDefinition[] = DEFAULT_TOOLS): readonly IamPermission[] {
+  return tools.flatMap((tool) => tool.permissions ?? []);
 }
