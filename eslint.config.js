@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '**/cdk.out/**', 'runtime/node_modules/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', '**/cdk.out/**', 'runtime/node_modules/**', 'runtime/dist/**', 'runtime/.build-check/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

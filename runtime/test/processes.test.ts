@@ -92,6 +92,37 @@ describe('the production entry point', () => {
     assert.match(output.out(), /MCP_HOST/);
   });
 
+  test('the compiled image code (tsc output, no tsx, no dev modules) starts and serves an authenticated call', async () => {
+    const outDir = 'runtime/.build-check';
+    const build = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'runtime/tsconfig.build.json', '--outDir', outDir], { cwd: ROOT });
+    const buildOutput = collect(build);
+    const [built] = (await once(build, 'exit')) as [number];
+    assert.equal(built, 0, buildOutput.out());
+    const port = await freePort();
+    const resource = `http://127.0.0.1:${port}/mcp`;
+    const imageIssuer = await startDevIssuer({ resources: [resource], scopes: ['mcp:identity.read'] });
+    const env = { PATH: process.env.PATH, ...devEnvironment({ issuer: imageIssuer.issuer, port, ports: [port], storeEndpoint: store.endpoint, tableName: store.tableName }) };
+    const child = spawn(process.execPath, [`${outDir}/main.js`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = collect(child);
+    try {
+      await waitFor(() => output.out().includes('server listening'), 30_000, 'the compiled server to listen');
+      const { accessToken } = await requestDevToken(imageIssuer, { sub: 'alice', scopes: ['mcp:identity.read'], resource });
+      const init = await post(resource, INITIALIZE, { authorization: `Bearer ${accessToken}` });
+      assert.equal(init.status, 200);
+      const whoami = await post(resource, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, {
+        authorization: `Bearer ${accessToken}`,
+        'mcp-session-id': init.headers.get('mcp-session-id')!,
+        'mcp-protocol-version': '2025-11-25',
+      });
+      assert.match(whoami.text, /"subject":"alice"/);
+    } finally {
+      const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve();
+      child.kill('SIGTERM');
+      await exited;
+      await imageIssuer.close();
+    }
+  });
+
   test('SIGTERM drains the request in flight, then exits 0', async () => {
     const port = await freePort();
     const resource = `http://127.0.0.1:${port}/mcp`;
