@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
-import { type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -595,14 +595,21 @@ export class McpService extends Construct implements IGrantable {
 
   /**
    * Rolls a deployment back when one of these alarms fires while it runs (ECS deployment alarms, in
-   * addition to the circuit breaker). Use alarms that do not depend on the service itself.
+   * addition to the circuit breaker). Use alarms that do not depend on the service itself, with
+   * fixed names, so that the service refers to them by name.
    */
-  public rollBackOnAlarms(alarms: readonly IAlarm[]): void {
+  public rollBackOnAlarms(alarms: readonly Alarm[]): void {
     if (alarms.length === 0) return;
-    this.service.enableDeploymentAlarms(
-      alarms.map((alarm) => alarm.alarmName),
-      { behavior: AlarmBehavior.ROLLBACK_ON_ALARM },
-    );
+    const names = alarms.map((alarm) => {
+      const name = (alarm.node.defaultChild as CfnAlarm).alarmName;
+      if (name === undefined || Token.isUnresolved(name)) {
+        throw new Error(`deployment alarms need fixed names (got an unnamed alarm at "${alarm.node.path}")`);
+      }
+      return name;
+    });
+    this.service.enableDeploymentAlarms(names, { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
+    // The alarms must exist before the service refers to them.
+    this.service.node.addDependency(...alarms);
   }
 }
 

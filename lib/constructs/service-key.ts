@@ -20,11 +20,11 @@ export interface ServiceKeyProps {
 }
 
 /**
- * The customer managed KMS key of one regional service stack. It encrypts the stack's CloudWatch log
- * groups and its alarm topic, rotates yearly, and its key policy lets exactly two service principals
- * use it: CloudWatch Logs for log groups of this account and region, and CloudWatch to publish alarm
- * notifications to the encrypted topic. Grants on the key can only be created for AWS resources
- * (AWS Control Tower control CT.KMS.PR.3).
+ * The customer managed KMS key of one stack (a regional service stack, the pipeline stack). It
+ * encrypts the stack's CloudWatch log groups and its SNS topics, rotates yearly, and its key policy
+ * lets exactly two service principals use it: CloudWatch Logs for log groups of this account and
+ * region, and CloudWatch to publish alarm notifications to an encrypted topic. Grants on the key can
+ * only be created for AWS resources (AWS Control Tower control CT.KMS.PR.3).
  */
 export class ServiceKey extends Construct {
   /** The key. */
@@ -63,18 +63,26 @@ export class ServiceKey extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'GrantsOnlyForAwsResources',
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-        },
-      }),
-    );
+    restrictGrantsToAwsResources(key);
     this.key = key;
   }
+}
+
+/**
+ * Adds the key policy statement that lets principals create grants on `key` only for AWS resources
+ * (`kms:GrantIsForAWSResource`) or as an AWS service: the AWS Control Tower control CT.KMS.PR.3.
+ */
+export function restrictGrantsToAwsResources(key: Key): void {
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'GrantsOnlyForAwsResources',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+      },
+    }),
+  );
 }

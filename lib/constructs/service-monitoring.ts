@@ -116,6 +116,13 @@ export interface ServiceMonitoringProps {
    * @default - generated
    */
   readonly dashboardName?: string;
+  /**
+   * Prefix of the alarm names (`<prefix>-<alarm>`). Fixed names let the ECS service refer to its
+   * deployment alarms by name.
+   *
+   * @default - CloudFormation generates the names
+   */
+  readonly alarmNamePrefix?: string;
 }
 
 /** DynamoDB operations the session store performs, from the actions it is granted. */
@@ -129,9 +136,10 @@ const TABLE_OPERATIONS = SESSION_TABLE_ACTIONS.map((action) => action.replace('d
  * throttles and replication latency, per-tool error and latency alarms (Metrics Insights alarms with
  * one contributor per tool, so new tools are covered without a deployment), and a dashboard of them.
  *
- * Runtime metrics are read with the names the runtime emits: `Requests`, `Latency` (ms), `Errors`
- * (dimension `kind`), `ToolCalls` (dimensions `tool`, `outcome`) and `ToolLatency` (dimension `tool`),
- * each with the Powertools default dimension `service`.
+ * Runtime metrics are read with the names and dimensions the runtime emits: `Requests`, `Latency`
+ * (ms), `Errors` (total, and by `kind`), `ToolCalls` (by `tool`, and by `tool` and `outcome`),
+ * `ToolLatency` (by `tool`), `AuthFailures` and `RateLimited`, each with the dimensions `service`
+ * (`POWERTOOLS_SERVICE_NAME`) and `region`.
  */
 export class ServiceMonitoring extends Construct {
   /** Topic every alarm notifies, on ALARM and on OK. */
@@ -172,25 +180,36 @@ export class ServiceMonitoring extends Construct {
     const tg = props.targetGroup.metrics;
 
     // Metrics ---------------------------------------------------------------------------------------
+    // Every runtime metric carries the dimensions `service` and `region`; the totals have no others.
     const runtime = (metricName: string, statistic: string, label?: string): Metric =>
-      new Metric({ namespace: ns, metricName, dimensionsMap: { service }, statistic, period: minute, label });
+      new Metric({ namespace: ns, metricName, dimensionsMap: { service, region }, statistic, period: minute, label });
     const requests = runtime('Requests', 'Sum', 'MCP requests');
     const latencyP50 = runtime('Latency', 'p50', 'p50');
     const latencyP99 = runtime('Latency', 'p99', 'p99');
+    const runtimeErrors = runtime('Errors', 'Sum', 'server-side failures');
+    const authFailures = runtime('AuthFailures', 'Sum', 'refused tokens');
+    const rateLimited = runtime('RateLimited', 'Sum', 'rate-limit refusals');
     const albRequests = alb.requestCount({ period: minute, label: 'ALB requests' });
     const target5xx = tg.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, label: 'target 5xx' });
     const elb5xx = alb.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, { period: minute, label: 'load balancer 5xx' });
     const errorRate = new MathExpression({
-      expression: 'IF(requests > 0, 100 * (FILL(t5xx, 0) + FILL(e5xx, 0)) / requests, 0)',
-      usingMetrics: { requests: albRequests, t5xx: target5xx, e5xx: elb5xx },
+      expression: 'IF(lbRequests > 0, 100 * (FILL(t5xx, 0) + FILL(e5xx, 0)) / lbRequests, 0)',
+      usingMetrics: { lbRequests: albRequests, t5xx: target5xx, e5xx: elb5xx },
       period: minute,
       label: '5xx rate (%)',
     });
+    const runtimeErrorRate = new MathExpression({
+      expression: 'IF(mcpRequests > 0, 100 * FILL(mcpErrors, 0) / mcpRequests, 0)',
+      usingMetrics: { mcpRequests: requests, mcpErrors: runtimeErrors },
+      period: minute,
+      label: 'server-side failure rate (%)',
+    });
+    const match = `service="${service}" region="${region}"`;
     const errorsByKind = new MathExpression({
-      expression: `SEARCH('{${ns},kind,service} MetricName="Errors" service="${service}"', 'Sum', 60)`,
+      expression: `SEARCH('{${ns},kind,region,service} MetricName="Errors" ${match}', 'Sum', 60)`,
       usingMetrics: {},
       period: minute,
-      label: 'errors',
+      label: 'failures by kind',
     });
     const cpu = props.service.metricCpuUtilization({ period: minute, label: 'CPU (%)' });
     const memory = props.service.metricMemoryUtilization({ period: minute, label: 'memory (%)' });
@@ -247,26 +266,28 @@ export class ServiceMonitoring extends Construct {
 
     const toolErrorsQuery = new MathExpression({
       expression:
-        `SELECT SUM(ToolCalls) FROM SCHEMA("${ns}", outcome, service, tool) ` +
-        `WHERE service = '${service}' AND outcome = 'error' GROUP BY tool`,
+        `SELECT SUM(ToolCalls) FROM SCHEMA("${ns}", outcome, region, service, tool) ` +
+        `WHERE service = '${service}' AND region = '${region}' AND outcome = 'error' GROUP BY tool`,
       usingMetrics: {},
       period: fiveMinutes,
       label: 'failed calls per tool',
     });
     const toolLatencyQuery = new MathExpression({
-      expression: `SELECT AVG(ToolLatency) FROM SCHEMA("${ns}", service, tool) WHERE service = '${service}' GROUP BY tool`,
+      expression:
+        `SELECT AVG(ToolLatency) FROM SCHEMA("${ns}", region, service, tool) ` +
+        `WHERE service = '${service}' AND region = '${region}' GROUP BY tool`,
       usingMetrics: {},
       period: fiveMinutes,
       label: 'average latency per tool (ms)',
     });
     const toolCallsByOutcome = new MathExpression({
-      expression: `SEARCH('{${ns},outcome,service,tool} MetricName="ToolCalls" service="${service}"', 'Sum', 300)`,
+      expression: `SEARCH('{${ns},outcome,region,service,tool} MetricName="ToolCalls" ${match}', 'Sum', 300)`,
       usingMetrics: {},
       period: fiveMinutes,
       label: 'tool calls',
     });
     const toolLatencyP99 = new MathExpression({
-      expression: `SEARCH('{${ns},service,tool} MetricName="ToolLatency" service="${service}"', 'p99', 300)`,
+      expression: `SEARCH('{${ns},region,service,tool} MetricName="ToolLatency" ${match}', 'p99', 300)`,
       usingMetrics: {},
       period: fiveMinutes,
       label: 'tool p99 (ms)',
@@ -276,6 +297,7 @@ export class ServiceMonitoring extends Construct {
     const alarms: Alarm[] = [];
     const alarm = (alarmId: string, metric: IMetric, options: AlarmOptions): Alarm => {
       const created = new Alarm(this, alarmId, {
+        alarmName: props.alarmNamePrefix ? `${props.alarmNamePrefix}-${alarmId.replace(/Alarm/, '')}` : undefined,
         metric,
         threshold: options.threshold,
         comparisonOperator: options.below
@@ -295,6 +317,10 @@ export class ServiceMonitoring extends Construct {
     this.errorRateAlarm = alarm('ErrorRateAlarm', errorRate, {
       threshold: t.errorRatePercent ?? 5,
       description: `More than ${t.errorRatePercent ?? 5}% of MCP requests in ${region} were answered with 5xx. Also rolls back a running deployment.`,
+    });
+    alarm('RuntimeErrorRateAlarm', runtimeErrorRate, {
+      threshold: t.errorRatePercent ?? 5,
+      description: `More than ${t.errorRatePercent ?? 5}% of MCP requests in ${region} failed inside the server; the Errors metric's kind dimension says where.`,
     });
     this.latencyAlarm = alarm('LatencyAlarm', latencyP99, {
       threshold: t.latencyP99Ms ?? 3000,
@@ -371,7 +397,7 @@ export class ServiceMonitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Requests', [requests, albRequests]),
       graph('Latency (ms)', [latencyP50, latencyP99]),
-      graph('5xx and error rate', [target5xx, elb5xx, errorsByKind], [errorRate]),
+      graph('5xx and error rate', [target5xx, elb5xx, errorsByKind], [errorRate, runtimeErrorRate]),
     );
     this.dashboard.addWidgets(
       graph('CPU and memory (%)', [cpu, memory]),
@@ -390,6 +416,7 @@ export class ServiceMonitoring extends Construct {
       graph('Tool latency p99 (ms)', [toolLatencyP99]),
       graph('Tool latency average (ms)', [toolLatencyQuery]),
     );
+    this.dashboard.addWidgets(graph('Refused tokens and rate-limit refusals', [authFailures, rateLimited]));
   }
 }
 

@@ -115,7 +115,8 @@ export class ServiceStack extends Stack {
       alarmEmails: env.alarms.emails,
       minRunningTasks: env.service.minCount,
       thresholds: env.alarms,
-      dashboardName: `${props.names.serviceStack(this.region)}`,
+      dashboardName: props.names.serviceStack(this.region),
+      alarmNamePrefix: props.names.serviceStack(this.region),
     });
     this.mcpService.rollBackOnAlarms([this.monitoring.errorRateAlarm, this.monitoring.latencyAlarm]);
 

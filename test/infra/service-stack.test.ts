@@ -382,8 +382,29 @@ describe('ServiceStack', () => {
       assert.ok(body.includes('EnterpriseMcp'));
     });
 
-    test('alarms on the 5xx rate, p99 latency, CPU, memory and running tasks', () => {
+    test('reads runtime metrics with the service and region dimensions the runtime adds', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: {
+                MetricName: 'Latency',
+                Namespace: 'EnterpriseMcp',
+                Dimensions: [
+                  { Name: 'region', Value: 'eu-central-1' },
+                  { Name: 'service', Value: 'enterprise-mcp' },
+                ],
+              },
+              Stat: 'p99',
+            }),
+          }),
+        ],
+      });
+    });
+
+    test('alarms on the 5xx rate, the server-side failure rate, p99 latency, CPU, memory and running tasks', () => {
       assert.ok(alarmWith('HTTPCode_Target_5XX_Count'), 'no 5xx rate alarm');
+      assert.ok(alarmWith('"Errors"'), 'no server-side failure rate alarm');
       assert.ok(alarmWith('"Latency"'), 'no latency alarm');
       assert.ok(alarmWith('CPUUtilization'), 'no CPU alarm');
       assert.ok(alarmWith('MemoryUtilization'), 'no memory alarm');
@@ -403,7 +424,8 @@ describe('ServiceStack', () => {
         Metrics: [
           Match.objectLike({
             Expression: Match.stringLikeRegexp(
-              `SELECT SUM\\(ToolCalls\\) FROM SCHEMA\\("EnterpriseMcp", outcome, service, tool\\) WHERE service = 'enterprise-mcp' AND outcome = 'error' GROUP BY tool`,
+              `SELECT SUM\\(ToolCalls\\) FROM SCHEMA\\("EnterpriseMcp", outcome, region, service, tool\\) ` +
+                `WHERE service = 'enterprise-mcp' AND region = 'eu-central-1' AND outcome = 'error' GROUP BY tool`,
             ),
           }),
         ],
