@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { addComplianceChecks } from '../../lib/compliance.js';
+import { DeliveryPipelineStack, deliveryPipelineStackProps } from '../../pipeline/delivery-pipeline-stack.js';
+import { exampleConfig, newApp } from './support.js';
+
+interface Action {
+  readonly stage: string;
+  /** Position of the action in the pipeline: stage index, then run order. */
+  readonly order: readonly [number, number];
+  readonly name: string;
+  readonly provider: string;
+  readonly region?: string;
+  readonly roleArn?: unknown;
+  readonly configuration: Record<string, unknown>;
+}
+
+/** An action as the AWS::CodePipeline::Pipeline resource lists it. */
+interface CfnAction {
+  readonly Name: string;
+  readonly RunOrder: number;
+  readonly ActionTypeId: { readonly Provider: string };
+  readonly Region?: string;
+  readonly RoleArn?: unknown;
+  readonly Configuration?: Record<string, unknown>;
+}
+
+// GIVEN the pipeline of the example configuration, with the compliance checks registered
+// WHEN it is synthesized (once, shared by every test of this file)
+const config = exampleConfig();
+const outdir = mkdtempSync(join(tmpdir(), 'mcp-pipeline-'));
+const app = newApp({ outdir });
+addComplianceChecks(app);
+const props = deliveryPipelineStackProps(config);
+const stack = new DeliveryPipelineStack(app, 'Pipeline', props);
+let synthError: unknown;
+try {
+  app.synth();
+} catch (error) {
+  synthError = error;
+}
+const template = Template.fromJSON(JSON.parse(readFileSync(join(outdir, 'Pipeline.template.json'), 'utf8')));
+
+const actions: Action[] = (() => {
+  const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+  const stages = pipeline!.Properties.Stages as Array<{ Name: string; Actions: CfnAction[] }>;
+  return stages.flatMap((stage, index) =>
+    stage.Actions.map((action) => ({
+      stage: stage.Name,
+      order: [index, action.RunOrder] as const,
+      name: action.Name,
+      provider: action.ActionTypeId.Provider,
+      region: action.Region,
+      roleArn: action.RoleArn,
+      configuration: action.Configuration ?? {},
+    })),
+  );
+})();
+
+const before = (a: Action, b: Action) => a.order[0] < b.order[0] || (a.order[0] === b.order[0] && a.order[1] < b.order[1]);
+const deployments = (environment: string) =>
+  actions.filter(
+    (a) =>
+      a.provider === 'CloudFormation' &&
+      a.configuration.ActionMode === 'CHANGE_SET_EXECUTE' &&
+      String(a.configuration.StackName).startsWith(`${config.appName}-${environment}-`),
+  );
+const approval = actions.find((a) => a.provider === 'Manual');
+const smokeTest = actions.find((a) => a.name === 'SmokeTest');
+const staging = props.staging;
+const production = props.production;
+
+describe('DeliveryPipelineStack', () => {
+  test('synthesizes with the compliance checks on, and they find nothing in the pipeline or its support stacks', () => {
+    // THEN
+    assert.equal(synthError, undefined, String(synthError));
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: Array<{ violations: unknown[] }>;
+    };
+    assert.deepEqual(report.pluginReports.flatMap((p) => p.violations), []);
+    const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
+    assert.ok(templates.some((f) => f.startsWith('cross-region-stack')), 'the cross-region support stack is checked too');
+  });
+
+  test('is a CodePipeline of type V2 in the toolchain account', () => {
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', { PipelineType: 'V2' });
+    assert.equal(stack.account, config.pipeline!.account);
+    assert.equal(stack.region, config.pipeline!.region);
+  });
+
+  test('takes its source from the configured CodeConnections connection, repository and branch', () => {
+    const source = actions.find((a) => a.provider === 'CodeStarSourceConnection');
+    assert.deepEqual(
+      { arn: source?.configuration.ConnectionArn, repo: source?.configuration.FullRepositoryId, branch: source?.configuration.BranchName },
+      { arn: config.pipeline!.connectionArn, repo: config.pipeline!.repository, branch: config.pipeline!.branch },
+    );
+  });
+
+  test('the synth step installs, lints, runs the tests and synthesizes with the compliance checks', () => {
+    const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
+    const synth = projects
+      .map((p) => JSON.parse(p.Properties.Source.BuildSpec as string) as { phases: { build: { commands: string[] } } })
+      .find((spec) => spec.phases.build.commands.includes('npm run synth:pipeline'));
+    assert.deepEqual(synth?.phases.build.commands, ['npm ci', 'npm run lint', 'npm test', 'npm run synth', 'npm run synth:pipeline']);
+  });
+
+  test('updates itself before it deploys anything', () => {
+    const selfMutation = actions.find((a) => a.stage === 'UpdatePipeline');
+    assert.ok(selfMutation, 'no self-mutation stage');
+    for (const deployment of [...deployments('staging'), ...deployments('production')]) {
+      assert.ok(before(selfMutation, deployment));
+    }
+  });
+
+  test('encrypts its artifacts with a rotating customer managed key', () => {
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      ArtifactStores: Match.arrayWith([
+        Match.objectLike({
+          ArtifactStore: Match.objectLike({ EncryptionKey: { Id: { 'Fn::GetAtt': [Match.stringLikeRegexp('ArtifactKey'), 'Arn'] }, Type: 'KMS' } }),
+        }),
+      ]),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { Description: Match.stringLikeRegexp('pipeline artifacts'), EnableKeyRotation: true });
+  });
+
+  test('deploys into the staging and production accounts with their CDK deploy roles', () => {
+    for (const [environment, account] of [
+      ['staging', staging.account],
+      ['production', production.account],
+    ] as const) {
+      for (const deployment of deployments(environment)) {
+        assert.match(JSON.stringify(deployment.roleArn), new RegExp(`:${account}:role/cdk-[a-z0-9]+-deploy-role-${account}-`));
+      }
+    }
+  });
+
+  test('builds and publishes the runtime image from runtime/Dockerfile', () => {
+    const assetManifests = readdirSync(join(outdir, 'assembly-Pipeline-Staging')).filter((f) => f.endsWith('.assets.json'));
+    const dockerImages = assetManifests.flatMap((file) =>
+      Object.values(
+        (JSON.parse(readFileSync(join(outdir, 'assembly-Pipeline-Staging', file), 'utf8')) as {
+          dockerImages: Record<string, { source: { dockerFile?: string } }>;
+        }).dockerImages,
+      ),
+    );
+    assert.ok(dockerImages.some((image) => image.source.dockerFile === 'runtime/Dockerfile'));
+    assert.ok(actions.some((a) => a.stage === 'Assets' && /AssetImage/.test(a.name)), 'no image publishing action');
+    template.hasResourceProperties('AWS::CodeBuild::Project', { Environment: Match.objectLike({ PrivilegedMode: true }) });
+  });
+
+  test('deploys every staging region in the staging wave', () => {
+    const stacks = deployments('staging').map((a) => a.configuration.StackName);
+    assert.deepEqual(
+      stacks.sort(),
+      [
+        `${config.appName}-staging-data`,
+        `${config.appName}-staging-identity`,
+        ...[staging.primaryRegion, ...staging.secondaryRegions].map((r) => `${config.appName}-staging-service-${r}`),
+      ].sort(),
+    );
+  });
+
+  test('smoke-tests staging over MCP after every staging deployment, with the client secret from Secrets Manager', () => {
+    assert.ok(smokeTest, 'no smoke test');
+    for (const deployment of deployments('staging')) assert.ok(before(deployment, smokeTest), `${deployment.name} runs after the smoke test`);
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'SMOKE_CLIENT', Type: 'SECRETS_MANAGER', Value: config.pipeline!.smokeTestSecretName },
+          { Name: 'MCP_URL', Type: 'PLAINTEXT', Value: `https://${staging.domainName}/mcp` },
+        ]),
+      }),
+      Source: Match.objectLike({ BuildSpec: Match.stringLikeRegexp('node scripts/smoke.mjs') }),
+    });
+  });
+
+  test('holds every production deployment until a person approves, after staging and the smoke test', () => {
+    assert.ok(approval, 'no manual approval');
+    for (const deployment of deployments('staging')) assert.ok(before(deployment, approval), `${deployment.name} is not before the approval`);
+    assert.ok(before(smokeTest!, approval));
+    const productionDeployments = deployments('production');
+    assert.ok(productionDeployments.length > 0);
+    for (const deployment of productionDeployments) assert.ok(before(approval, deployment), `${deployment.name} is not after the approval`);
+  });
+
+  test('tells the approvers by SNS what changed and where to look', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: config.pipeline!.approverEmails[0] });
+    assert.match(JSON.stringify(approval?.configuration.NotificationArn), /ApprovalTopic/);
+    const comment = String(approval?.configuration.CustomData);
+    assert.match(comment, /#\{Source@[^}]+\.CommitId\}/, 'the commit being promoted');
+    assert.match(comment, new RegExp(`https://${staging.domainName}/mcp`), 'where it runs');
+    assert.match(comment, /smoke test/, 'what was checked');
+    assert.match(comment, new RegExp(`${production.primaryRegion} → ${production.secondaryRegions[0]}`), 'what approving does');
+    assert.match(String(approval?.configuration.ExternalEntityLink), /cloudwatch\/home\?region=.*#dashboards\/dashboard\//);
+  });
+
+  test('reaches every configured production region', () => {
+    const regions = new Set(deployments('production').map((a) => a.region ?? stack.region));
+    assert.deepEqual([...regions].sort(), [production.primaryRegion, ...production.secondaryRegions].sort());
+  });
+
+  test('deploys the production primary region (with data and identity) before the other regions', () => {
+    const primaryStacks = [`${config.appName}-production-data`, `${config.appName}-production-identity`, `${config.appName}-production-service-${production.primaryRegion}`];
+    const primary = deployments('production').filter((a) => primaryStacks.includes(String(a.configuration.StackName)));
+    const others = deployments('production').filter((a) => !primaryStacks.includes(String(a.configuration.StackName)));
+    assert.equal(primary.length, 3);
+    assert.equal(others.length, production.secondaryRegions.length);
+    for (const first of primary) for (const later of others) assert.ok(before(first, later), `${later.name} before ${first.name}`);
+  });
+
+  test('fails when the configuration has no pipeline section', () => {
+    // GIVEN
+    const withoutPipeline = { ...exampleConfig(), pipeline: undefined };
+    // WHEN / THEN
+    assert.throws(() => deliveryPipelineStackProps(withoutPipeline), /pipeline must be configured .* \(got undefined\)/);
+  });
+});
