@@ -34,7 +34,7 @@ export interface DeliveryPipelineStackProps extends StackProps {
 /**
  * The delivery pipeline (CDK Pipelines, CodePipeline type V2) in the toolchain account:
  *
- * source (CodeConnections) → synth (`npm ci`, lint, `npm test`, `npm run synth` with the compliance
+ * source (CodeConnections) → synth (`npm ci --ignore-scripts`, lint, `npm test`, `npm run synth` with the compliance
  * checks, `npm run synth:pipeline`) → self-mutation → asset publishing (builds the runtime image)
  * → staging wave (every staging region) → smoke test over MCP with a client-credentials token from
  * Secrets Manager → manual approval with an SNS notification → production, the primary region first,
@@ -119,7 +119,8 @@ export class DeliveryPipelineStack extends Stack {
       synth: new ShellStep('Synth', {
         input: source,
         commands: [
-          'npm ci',
+          // Dependencies run no install scripts, as on the developer machines (npm 11 allowScripts).
+          'npm ci --ignore-scripts',
           'npm run lint',
           'npm test',
           // The service app with the compliance checks: an unacknowledged finding fails the build.
@@ -133,6 +134,10 @@ export class DeliveryPipelineStack extends Stack {
         buildEnvironment: { buildImage: LinuxBuildImage.STANDARD_7_0, computeType: ComputeType.MEDIUM },
         partialBuildSpec: nodeRuntime,
         logging: { cloudWatch: { logGroup: this.buildLogs } },
+      },
+      assetPublishingCodeBuildDefaults: {
+        // runtime/Dockerfile uses BuildKit features (inline files, COPY --chmod).
+        buildEnvironment: { environmentVariables: { DOCKER_BUILDKIT: { value: '1' } } },
       },
       synthCodeBuildDefaults: {
         // The whole test suite runs here; CI allows it 90 minutes.

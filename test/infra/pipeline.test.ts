@@ -105,7 +105,13 @@ describe('DeliveryPipelineStack', () => {
     const synth = projects
       .map((p) => JSON.parse(p.Properties.Source.BuildSpec as string) as { phases: { build: { commands: string[] } } })
       .find((spec) => spec.phases.build.commands.includes('npm run synth:pipeline'));
-    assert.deepEqual(synth?.phases.build.commands, ['npm ci', 'npm run lint', 'npm test', 'npm run synth', 'npm run synth:pipeline']);
+    assert.deepEqual(synth?.phases.build.commands, [
+      'npm ci --ignore-scripts',
+      'npm run lint',
+      'npm test',
+      'npm run synth',
+      'npm run synth:pipeline',
+    ]);
   });
 
   test('updates itself before it deploys anything', () => {
@@ -149,7 +155,12 @@ describe('DeliveryPipelineStack', () => {
     );
     assert.ok(dockerImages.some((image) => image.source.dockerFile === 'runtime/Dockerfile'));
     assert.ok(actions.some((a) => a.stage === 'Assets' && /AssetImage/.test(a.name)), 'no image publishing action');
-    template.hasResourceProperties('AWS::CodeBuild::Project', { Environment: Match.objectLike({ PrivilegedMode: true }) });
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({
+        PrivilegedMode: true,
+        EnvironmentVariables: Match.arrayWith([{ Name: 'DOCKER_BUILDKIT', Type: 'PLAINTEXT', Value: '1' }]),
+      }),
+    });
   });
 
   test('deploys every staging region in the staging wave', () => {
