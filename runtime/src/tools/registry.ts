@@ -10,8 +10,8 @@ export type ToolDescriptor = Tool;
 const TOOL_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 
 function jsonSchemaOf(schema: z.ZodType): Tool['inputSchema'] {
+  // Published as JSON Schema 2020-12 with its `$schema`, the dialect MCP tool schemas default to.
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
-  delete json.$schema;
   return { ...json, type: 'object' };
 }
 
