@@ -1,4 +1,4 @@
-import { SECRET_DETECTORS, scan, type Detector, type SecretKind } from './detectors.js';
+import { SECRET_DETECTORS, SECRET_KINDS, scan, type Detector, type SecretKind } from './detectors.js';
 import { FilterLimitError, MAX_FILTER_DEPTH, assertFilterableLength } from './limits.js';
 
 /**
@@ -6,21 +6,7 @@ import { FilterLimitError, MAX_FILTER_DEPTH, assertFilterableLength } from './li
  * purpose: in free text ("password: at least 12 characters") they are too often prose, and output
  * redaction still catches them on the way out.
  */
-export const CREDENTIAL_VALUE_KINDS: readonly SecretKind[] = [
-  'pem-private-key',
-  'jwt',
-  'connection-string',
-  'slack-webhook',
-  'github-token',
-  'gitlab-token',
-  'slack-token',
-  'stripe-key',
-  'aws-access-key',
-  'aws-secret-key',
-  'authorization-header',
-  'bearer-token',
-  'secret-assignment',
-];
+export const CREDENTIAL_VALUE_KINDS: readonly SecretKind[] = SECRET_KINDS.filter((kind) => kind !== 'password');
 
 const CREDENTIAL_DETECTORS: readonly Detector<SecretKind>[] = SECRET_DETECTORS.filter((d) =>
   (CREDENTIAL_VALUE_KINDS as readonly string[]).includes(d.kind),

@@ -270,22 +270,7 @@ export class DynamoSessionStore implements SessionStore {
         version: 1,
       };
       const pk = sessionPk(id);
-      try {
-        await this.#call('PutItem', (abortSignal) =>
-          this.#client.send(
-            new PutItemCommand({
-              TableName: this.#table,
-              Item: sessionItem(pk, record),
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': A.pk },
-            }),
-            { abortSignal },
-          ),
-        );
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) continue;
-        throw error;
-      }
+      if (!(await this.#putIfAbsent(sessionItem(pk, record)))) continue;
       this.#cache.set(pk, record);
       return { id, record };
     }
@@ -544,25 +529,31 @@ export class DynamoSessionStore implements SessionStore {
         [A.expiresAt]: num(Math.ceil(now / 1000) + ttlSeconds),
       };
       assertFits(item);
-      try {
-        await this.#call('PutItem', (abortSignal) =>
-          this.#client.send(
-            new PutItemCommand({
-              TableName: this.#table,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': A.pk },
-            }),
-            { abortSignal },
-          ),
-        );
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) continue;
-        throw error;
-      }
+      if (!(await this.#putIfAbsent(item))) continue;
       return handle;
     }
     throw new Error('could not mint a unique handle');
+  }
+
+  /** Writes `item` unless an item with its key exists; returns false when one did (an id collision). */
+  async #putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.#call('PutItem', (abortSignal) =>
+        this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': A.pk },
+          }),
+          { abortSignal },
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   /**
