@@ -1,0 +1,461 @@
+/**
+ * `npm run bench`: the kit's hardened request path measured side by side with bare baselines, on
+ * loopback, in one run.
+ *
+ * - R0: a bare `node:http` JSON-RPC echo (the floor of this machine).
+ * - R1: a plain MCP server on the same SDK (2.4.0), no authentication, one echo tool, written the
+ *   documented way: `createMcpHandler(factory)` for both eras (its default stateless fallback for
+ *   2025-era requests). R1s, for reference in the legacy era: the SDK's sessionful 2025 wiring
+ *   (transports in a Map).
+ * - R2: the kit with everything on (JWT from the dev issuer verified against its JWKS, durable
+ *   legacy sessions in dynalite, policy, strict validation, credential check, output filters, access
+ *   logs to a file, X-Ray segments to a local UDP sink, EMF metrics), with an echo tool in its catalog.
+ *
+ * Every server runs in its own child process. autocannon drives `tools/call` at each connection
+ * count, in both eras, alternating the servers; then `initialize`/s, start-up time, idle memory, the
+ * heap of R2 before and after, and the existing filter and session-store benchmarks. The floors of
+ * the issue are checked and printed as PASS/FAIL; the exit code is 0 either way.
+ *
+ *   npm run bench [-- --seconds 5 --warmup 1.5 --rounds 2 --connections 1,10,50 --servers R0,R1,R2
+ *                     --eras modern,legacy --profile --no-extras]
+ *
+ * `--profile` runs R2 under `--cpu-prof` and prints its top entries by self time (the profiler
+ * slows R2 down, so the floors are not meaningful in that mode).
+ */
+import dgram from 'node:dgram';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort } from '../runtime/src/dev/environment.js';
+import { requestDevToken } from '../runtime/src/dev/token-request.js';
+import { printFilterBench, runFilterBench } from './filters.js';
+import { captureClientRequests, replayHeaders, type CapturedExchange } from './lib/capture.js';
+import { BenchChild } from './lib/children.js';
+import { runLoad, type LoadFigures } from './lib/load.js';
+import { printProfile, summariseProfile } from './lib/profile.js';
+import { runSessionStoreBench, type LatencySummary } from './session-store.js';
+
+type ServerName = 'R0' | 'R1' | 'R1s' | 'R2';
+type Era = 'modern' | 'legacy';
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1.5' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '1,10,50' },
+    servers: { type: 'string', default: 'R0,R1,R1s,R2' },
+    eras: { type: 'string', default: 'modern,legacy' },
+    profile: { type: 'boolean', default: false },
+    'profile-server': { type: 'string', default: 'R2' },
+    'no-initialize': { type: 'boolean', default: false },
+    'no-extras': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const SECONDS = Number(flags.seconds);
+const WARMUP = Number(flags.warmup);
+const ROUNDS = Number(flags.rounds);
+const CONNECTIONS = flags.connections.split(',').map(Number);
+const SELECTED = new Set(flags.servers.split(',') as ServerName[]);
+const ERAS = flags.eras.split(',') as Era[];
+const MAX_CONNECTIONS = Math.max(...CONNECTIONS, 10);
+const INITIALIZE_CONNECTIONS = 10;
+
+/** The echo text; every real success carries it back. */
+const MARKER = 'bench-echo-7f3a';
+const ECHO_ARGS = { text: `hello from ${MARKER}` };
+
+function isSuccess(body: string): boolean {
+  return body.includes(MARKER) && body.includes('"result"') && !body.includes('"isError":true') && !body.includes('"error":');
+}
+
+function isInitializeSuccess(body: string): boolean {
+  return body.includes('"protocolVersion"') && body.includes('"result"') && !body.includes('"error":');
+}
+
+interface Target {
+  readonly name: ServerName;
+  readonly url: string;
+  readonly child: BenchChild;
+  /** Legacy session per connection, when the server mints them. */
+  sessions: string[];
+}
+
+interface Row {
+  readonly era: Era;
+  readonly connections: number;
+  readonly server: ServerName;
+  readonly rounds: LoadFigures[];
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
+
+function summary(row: Row): { rps: number; p50: number; p99: number; errors: number; non2xx: number; socket: number; bad: number; responses: number } {
+  return {
+    rps: mean(row.rounds.map((r) => r.requestsPerSecond)),
+    p50: mean(row.rounds.map((r) => r.p50Ms)),
+    p99: mean(row.rounds.map((r) => r.p99Ms)),
+    errors: row.rounds.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: row.rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    socket: row.rounds.reduce((sum, r) => sum + r.socketErrors, 0),
+    bad: row.rounds.reduce((sum, r) => sum + r.badBodies, 0),
+    responses: row.rounds.reduce((sum, r) => sum + r.responses, 0),
+  };
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Headers; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Opens one legacy session per connection (initialize + notifications/initialized), as a 2025-era client does. */
+async function openSessions(target: Target, legacy: CapturedExchange, tokens: readonly string[]): Promise<string[]> {
+  const sessions: string[] = [];
+  for (let i = 0; i < MAX_CONNECTIONS; i += 1) {
+    const auth = { authorization: `Bearer ${tokens[i]}` };
+    const opened = await post(target.url, { ...replayHeaders(legacy.opening), ...auth }, legacy.opening.body);
+    if (opened.status !== 200 || !isInitializeSuccess(opened.text)) throw new Error(`${target.name}: initialize failed: ${opened.status} ${opened.text.slice(0, 300)}`);
+    const id = opened.headers.get('mcp-session-id') ?? '';
+    if (legacy.initialized) {
+      const note = await post(target.url, { ...replayHeaders(legacy.initialized), ...auth, ...(id ? { 'mcp-session-id': id } : {}) }, legacy.initialized.body);
+      if (note.status !== 202 && note.status !== 200) throw new Error(`${target.name}: notifications/initialized failed: ${note.status} ${note.text.slice(0, 300)}`);
+    }
+    sessions.push(id);
+  }
+  return sessions;
+}
+
+async function closeSessions(target: Target, legacy: CapturedExchange, tokens: readonly string[]): Promise<{ ended: number; of: number }> {
+  let ended = 0;
+  const open = target.sessions.filter((id) => id !== '');
+  for (const [i, id] of target.sessions.entries()) {
+    if (!id) continue;
+    const response = await fetch(target.url, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tokens[i]}`, 'mcp-session-id': id, 'mcp-protocol-version': replayHeaders(legacy.toolsCall)['mcp-protocol-version'] ?? '2025-11-25' },
+    });
+    await response.arrayBuffer();
+    if (response.status === 204 || response.status === 200) ended += 1;
+  }
+  return { ended, of: open.length };
+}
+
+function loadSpec(target: Target, era: Era, exchange: CapturedExchange, tokens: readonly string[], connections: number, seconds: number) {
+  return {
+    url: target.url,
+    body: exchange.toolsCall.body,
+    headers: replayHeaders(exchange.toolsCall),
+    perConnection: (index: number) => ({
+      authorization: `Bearer ${tokens[index % tokens.length]}`,
+      ...(era === 'legacy' && target.sessions[index] ? { 'mcp-session-id': target.sessions[index]! } : {}),
+    }),
+    connections,
+    seconds,
+    verify: isSuccess,
+  };
+}
+
+function printRow(name: string, figures: ReturnType<typeof summary>, rounds: readonly LoadFigures[]): void {
+  const perRound = rounds.map((r) => r.requestsPerSecond.toFixed(0)).join(' / ');
+  console.log(
+    `    ${name.padEnd(4)} ${figures.rps.toFixed(0).padStart(7)} req/s   p50 ${fixed(figures.p50).padStart(6)} ms   p99 ${fixed(figures.p99).padStart(6)} ms   errors ${String(figures.errors).padStart(4)} (non-2xx ${figures.non2xx}, socket ${figures.socket}, body ${figures.bad})   rounds ${perRound}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const benchStarted = performance.now();
+  console.log(`MCP request-path benchmark — Node ${process.version}, ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s), connections ${CONNECTIONS.join(', ')}`);
+  if (flags.profile) console.log(`PROFILE MODE: ${flags['profile-server']} runs under --cpu-prof; its figures are slowed by the profiler.`);
+
+  // The X-Ray daemon stand-in: a UDP socket on loopback that counts what it receives.
+  const sink = dgram.createSocket('udp4');
+  let datagrams = 0;
+  let datagramBytes = 0;
+  sink.on('message', (message) => {
+    datagrams += 1;
+    datagramBytes += message.length;
+  });
+  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
+  const sinkAddress = `127.0.0.1:${sink.address().port}`;
+
+  const workDir = join(tmpdir(), `enterprise-mcp-bench-${process.pid}`);
+  mkdirSync(workDir, { recursive: true });
+  const logFile = join(workDir, 'r2.log');
+  const profileDir = join(workDir, 'profile');
+
+  const r2Port = await freePort();
+  const resource = `http://127.0.0.1:${r2Port}/mcp`;
+  const deps = await BenchChild.start('deps', 'deps.ts', { env: { BENCH_RESOURCE: resource } });
+  const children: BenchChild[] = [deps];
+  const targets = new Map<ServerName, Target>();
+  try {
+    // Start-up, one server at a time so that none disturbs another's start.
+    const profiled = (name: string) => (flags.profile && flags['profile-server'] === name ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const r0 = await BenchChild.start('R0', 'r0-bare.ts', { nodeFlags: profiled('R0') });
+    children.push(r0);
+    const r1 = await BenchChild.start('R1', 'r1-sdk.ts', { nodeFlags: profiled('R1') });
+    children.push(r1);
+    const r2 = await BenchChild.start('R2', 'r2-kit.ts', {
+      env: { BENCH_PORT: String(r2Port), BENCH_DEPS: JSON.stringify(deps.extra), BENCH_XRAY: sinkAddress, BENCH_LOG_FILE: logFile },
+      nodeFlags: profiled('R2'),
+    });
+    children.push(r2);
+    const all: Target[] = [
+      { name: 'R0', url: `http://127.0.0.1:${r0.port}/mcp`, child: r0, sessions: [] },
+      { name: 'R1', url: `http://127.0.0.1:${r1.port}/mcp`, child: r1, sessions: [] },
+      { name: 'R1s', url: `http://127.0.0.1:${r1.port}/mcp-sessionful`, child: r1, sessions: [] },
+      { name: 'R2', url: resource, child: r2, sessions: [] },
+    ];
+    for (const target of all) if (SELECTED.has(target.name)) targets.set(target.name, target);
+
+    const idle = new Map<string, NodeJS.MemoryUsage>();
+    for (const child of [r0, r1, r2]) idle.set(child.name, await child.memory());
+
+    // Tokens: one principal per connection, every scope of the catalog, from the real dev issuer.
+    const issuer = deps.extra as { tokenEndpoint: string; clientId: string; clientSecret: string; scopes: string[] };
+    const tokens: string[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i += 1) {
+      tokens.push((await requestDevToken(issuer, { sub: `bench-user-${i}`, scopes: issuer.scopes, groups: ['staff'], resource })).accessToken);
+    }
+    // initialize/s uses principals of its own, so that evicting their oldest sessions at the cap
+    // never touches the sessions the tools/call runs use.
+    const initializeTokens: string[] = [];
+    for (let i = 0; i < INITIALIZE_CONNECTIONS; i += 1) {
+      initializeTokens.push((await requestDevToken(issuer, { sub: `bench-init-${i}`, scopes: issuer.scopes, groups: ['staff'], resource })).accessToken);
+    }
+
+    // The exact requests of the official v2 client, captured from a real exchange with R1; the
+    // same client against R2 proves the kit answers them (with a token).
+    const captured = {
+      modern: await captureClientRequests(`http://127.0.0.1:${r1.port}/mcp`, 'modern', 'echo', ECHO_ARGS),
+      legacy: await captureClientRequests(`http://127.0.0.1:${r1.port}/mcp`, 'legacy', 'echo', ECHO_ARGS),
+    };
+    for (const era of ['modern', 'legacy'] as const) {
+      await captureClientRequests(resource, era, 'echo', ECHO_ARGS, { authorization: `Bearer ${tokens[0]}` });
+    }
+    console.log('\nReplayed requests (captured from @modelcontextprotocol/client 2.4.0):');
+    for (const era of ['modern', 'legacy'] as const) {
+      const call = captured[era].toolsCall;
+      console.log(`  ${era}: headers ${JSON.stringify(replayHeaders(call))}`);
+      console.log(`  ${era}: body    ${call.body}`);
+    }
+
+    if (ERAS.includes('legacy')) {
+      for (const target of targets.values()) {
+        if (target.name === 'R0') continue;
+        target.sessions = await openSessions(target, captured.legacy, tokens);
+      }
+    }
+
+    // Warm every server on both eras before anything is measured.
+    for (const target of targets.values()) {
+      for (const era of ERAS) {
+        if (era === 'modern' && target.name === 'R1s') continue;
+        await runLoad(loadSpec(target, era, captured[era], tokens, 10, Math.max(1, WARMUP)));
+      }
+    }
+    const r2Before = targets.has('R2') ? await r2.memory() : undefined;
+
+    // tools/call: per configuration, the servers alternate (R0, R1, R2, R0, R1, R2, ...).
+    const rows: Row[] = [];
+    for (const era of ERAS) {
+      for (const connections of CONNECTIONS) {
+        const order = [...targets.values()].filter((target) => !(era === 'modern' && target.name === 'R1s'));
+        const byServer = new Map<ServerName, Row>(order.map((target) => [target.name, { era, connections, server: target.name, rounds: [] }]));
+        for (let round = 0; round < ROUNDS; round += 1) {
+          for (const target of order) {
+            if (WARMUP > 0) await runLoad(loadSpec(target, era, captured[era], tokens, connections, WARMUP));
+            byServer.get(target.name)!.rounds.push(await runLoad(loadSpec(target, era, captured[era], tokens, connections, SECONDS)));
+          }
+        }
+        console.log(`\n  ${era} tools/call, ${connections} connection(s)`);
+        for (const row of byServer.values()) {
+          printRow(row.server, summary(row), row.rounds);
+          rows.push(row);
+        }
+        for (const row of byServer.values()) {
+          const bad = row.rounds.find((r) => r.firstBadBody !== undefined)?.firstBadBody;
+          if (bad !== undefined) console.log(`    ${row.server} first failing answer: ${bad.slice(0, 300)}`);
+        }
+      }
+    }
+
+    // initialize per second (legacy): R1 (stateless fallback) and R2 (durable sessions).
+    const initialize = new Map<ServerName, LoadFigures>();
+    if (ERAS.includes('legacy') && !flags['no-initialize']) {
+      for (const name of ['R1', 'R2'] as const) {
+        const target = targets.get(name);
+        if (!target) continue;
+        const spec = {
+          url: target.url,
+          body: captured.legacy.opening.body,
+          headers: replayHeaders(captured.legacy.opening),
+          perConnection: (index: number) => ({ authorization: `Bearer ${initializeTokens[index % initializeTokens.length]}` }),
+          connections: INITIALIZE_CONNECTIONS,
+          seconds: SECONDS,
+          verify: isInitializeSuccess,
+        };
+        await runLoad({ ...spec, seconds: Math.max(0.5, WARMUP) });
+        initialize.set(name, await runLoad(spec));
+      }
+    }
+
+    const r2After = targets.has('R2') ? await r2.memory() : undefined;
+    const samples = new Map<ServerName, string | undefined>();
+    for (const row of rows) if (row.era === 'modern') samples.set(row.server, samples.get(row.server) ?? row.rounds[0]?.sampleBody);
+    const legacySamples = new Map<ServerName, string | undefined>();
+    for (const row of rows) if (row.era === 'legacy') legacySamples.set(row.server, legacySamples.get(row.server) ?? row.rounds[0]?.sampleBody);
+
+    const deleted = new Map<ServerName, { ended: number; of: number }>();
+    for (const target of targets.values()) if (target.name === 'R2' || target.name === 'R1s') deleted.set(target.name, await closeSessions(target, captured.legacy, tokens));
+
+    for (const child of [...children].reverse()) await child.stop();
+    children.length = 0;
+
+    // ---- report -------------------------------------------------------------------------------
+    console.log('\nSample answers (first response of each server):');
+    for (const [name, body] of samples) console.log(`  modern ${name.padEnd(3)} ${body?.replace(/\s+/g, ' ').slice(0, 220)}`);
+    for (const [name, body] of legacySamples) console.log(`  legacy ${name.padEnd(3)} ${body?.replace(/\s+/g, ' ').slice(0, 220)}`);
+
+    console.log('\nStart-up and idle memory (after GC in the child)');
+    console.log('  server   spawn→listening   in-process   RSS idle   heap used idle');
+    for (const child of [r0, r1, r2]) {
+      const usage = idle.get(child.name)!;
+      console.log(`  ${child.name.padEnd(6)} ${child.startupMs.toFixed(0).padStart(10)} ms ${child.readyMs.toFixed(0).padStart(9)} ms ${mb(usage.rss).padStart(8)} MB ${mb(usage.heapUsed).padStart(10)} MB`);
+    }
+    console.log('  (spawn→listening includes Node start and TypeScript loading through tsx; in-process is performance.now() at listen)');
+
+    if (initialize.size > 0) {
+      console.log(`\nlegacy initialize, ${INITIALIZE_CONNECTIONS} connections (one principal per connection)`);
+      for (const [name, figures] of initialize) {
+        console.log(
+          `    ${name.padEnd(4)} ${figures.requestsPerSecond.toFixed(0).padStart(7)} initialize/s   p50 ${fixed(figures.p50Ms).padStart(6)} ms   p99 ${fixed(figures.p99Ms).padStart(6)} ms   errors ${figures.errors}`,
+        );
+      }
+      console.log('    (R1 answers from a fresh instance and stores nothing; R2 verifies the token and writes a durable, owner-bound session');
+      console.log('     to dynalite, evicting the owner\'s oldest once it holds 20 — each principal here opens hundreds)');
+    }
+
+    let logLines = 0;
+    let emfLines = 0;
+    let logBytes = 0;
+    try {
+      const text = readFileSync(logFile, 'utf8');
+      logBytes = statSync(logFile).size;
+      for (const line of text.split('\n')) {
+        if (line.length === 0) continue;
+        logLines += 1;
+        if (line.includes('"_aws"')) emfLines += 1;
+      }
+    } catch {
+      // no log file when R2 was not selected
+    }
+    if (targets.has('R2')) {
+      console.log('\nR2 observability output during the run');
+      console.log(`  log file: ${logLines} lines (${mb(logBytes)} MB), of which ${emfLines} EMF metric records; X-Ray sink: ${datagrams} segments (${mb(datagramBytes)} MB) over UDP`);
+      for (const [name, result] of deleted) console.log(`  ${name}: DELETE ended ${result.ended} of ${result.of} legacy sessions`);
+    }
+    if (r2Before && r2After) {
+      console.log('\nR2 memory after GC');
+      console.log(`  before the run: heap used ${mb(r2Before.heapUsed)} MB, RSS ${mb(r2Before.rss)} MB`);
+      console.log(`  after the run:  heap used ${mb(r2After.heapUsed)} MB, RSS ${mb(r2After.rss)} MB`);
+      console.log(`  difference:     heap ${mb(r2After.heapUsed - r2Before.heapUsed)} MB`);
+    }
+
+    // ---- summary table and floors -------------------------------------------------------------
+    const find = (era: Era, connections: number, server: ServerName) => rows.find((row) => row.era === era && row.connections === connections && row.server === server);
+    console.log('\nSummary: tools/call (mean of rounds; latency in ms)');
+    const names = ([...targets.keys()] as ServerName[]).filter((name) => name !== 'R1s');
+    const header = ['era', 'conns', ...names.flatMap((name) => [`${name} req/s`, `${name} p50`, `${name} p99`, `${name} err`]), 'R2/R1', 'R2/R0', 'R2/R1s'];
+    console.log(`  ${header.map((cell, i) => (i < 2 ? cell.padEnd(6) : cell.padStart(9))).join(' ')}`);
+    for (const era of ERAS) {
+      for (const connections of CONNECTIONS) {
+        const cells: string[] = [era, String(connections)];
+        const figures = new Map<ServerName, ReturnType<typeof summary>>();
+        for (const name of [...names, 'R1s' as const]) {
+          const row = find(era, connections, name);
+          if (row) figures.set(name, summary(row));
+        }
+        for (const name of names) {
+          const f = figures.get(name);
+          cells.push(f ? f.rps.toFixed(0) : '-', f ? fixed(f.p50) : '-', f ? fixed(f.p99) : '-', f ? String(f.errors) : '-');
+        }
+        const r2f = figures.get('R2');
+        const ratio = (other: ServerName) => (r2f && figures.get(other) ? fixed(r2f.rps / figures.get(other)!.rps) : '-');
+        cells.push(ratio('R1'), ratio('R0'), ratio('R1s'));
+        console.log(`  ${cells.map((cell, i) => (i < 2 ? cell.padEnd(6) : cell.padStart(9))).join(' ')}`);
+      }
+    }
+
+    const floors: Array<{ name: string; pass: boolean; detail: string }> = [];
+    const top = Math.max(...CONNECTIONS);
+    for (const era of ERAS) {
+      const r1row = find(era, top, 'R1');
+      const r2row = find(era, top, 'R2');
+      if (!r1row || !r2row) continue;
+      const a = summary(r2row);
+      const b = summary(r1row);
+      floors.push({
+        name: `${era}: R2/R1 ≥ 1.0 on tools/call at ${top} connections, zero errors`,
+        pass: a.rps / b.rps >= 1 && a.errors === 0,
+        detail: `R2 ${a.rps.toFixed(0)} req/s / R1 ${b.rps.toFixed(0)} req/s = ${fixed(a.rps / b.rps)}; R2 errors ${a.errors} of ${a.responses} (R1 errors ${b.errors})`,
+      });
+      floors.push({
+        name: `${era}: p99 R2 ≤ p99 R1 at ${top} connections`,
+        pass: a.p99 <= b.p99,
+        detail: `R2 ${fixed(a.p99)} ms vs R1 ${fixed(b.p99)} ms`,
+      });
+    }
+    if (r2Before && r2After) {
+      const grown = (r2After.heapUsed - r2Before.heapUsed) / 1024 / 1024;
+      floors.push({ name: 'R2 heap after the run within 10 MB of before', pass: Math.abs(grown) <= 10, detail: `${mb(r2Before.heapUsed)} MB → ${mb(r2After.heapUsed)} MB (${grown >= 0 ? '+' : ''}${grown.toFixed(1)} MB)` });
+    }
+    console.log('\nFloors (issue 7)');
+    for (const floor of floors) console.log(`  ${floor.pass ? 'PASS' : 'FAIL'}  ${floor.name}: ${floor.detail}`);
+    if (flags.profile) console.log(`  (profile mode: ${flags['profile-server']} ran under the profiler, these verdicts do not count)`);
+
+    if (flags.profile) {
+      // One file per thread; the main thread's is the largest (the others belong to module loading).
+      const files = readdirSync(profileDir)
+        .filter((name) => name.endsWith('.cpuprofile'))
+        .map((name) => join(profileDir, name))
+        .sort((a, b) => statSync(b).size - statSync(a).size);
+      if (files[0]) printProfile(summariseProfile(files[0]), `${flags['profile-server']} CPU profile, main thread`);
+    }
+
+    if (!flags['no-extras']) {
+      console.log('\n---- existing benchmarks ----\n');
+      printFilterBench(await runFilterBench());
+      const store = await runSessionStoreBench();
+      const ms = (value: number) => (value < 0.1 ? `${(value * 1000).toFixed(1)} µs` : `${value.toFixed(3)} ms`);
+      const line = (name: string, s: LatencySummary) => console.log(`  ${name.padEnd(44)} p50 ${ms(s.p50Ms).padStart(10)}   p99 ${ms(s.p99Ms).padStart(10)}   mean ${ms(s.meanMs).padStart(10)}`);
+      console.log('\nSession store against dynalite on loopback');
+      console.log(`  session creations, sequential                ${store.creations.sequentialPerSecond.toFixed(0)} /s`);
+      console.log(`  session creations, ${String(store.creations.concurrency).padStart(2)} in flight               ${store.creations.concurrentPerSecond.toFixed(0)} /s`);
+      line('baseline: in-memory Map lookup', store.baseline.mapLookup);
+      line('baseline: bare GetItem round-trip', store.baseline.getItem);
+      line('getSession + touch (cache off)', store.getAndTouch);
+      line('getSession + touch, touch writes every time', store.getAndTouchWriting);
+      line('getSession + touch (5 s cache)', store.getAndTouchCached);
+      console.log(`  getSession + touch / bare GetItem             p50 ×${store.ratioToGetItem.p50.toFixed(2)}   p99 ×${store.ratioToGetItem.p99.toFixed(2)}`);
+    }
+    console.log(`\nBenchmark finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);
+  } finally {
+    for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    sink.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
