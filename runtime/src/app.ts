@@ -21,7 +21,7 @@ import type { HandleAccess, ToolDefinition, UserStateAccess } from './tools/defi
 import type { OutputFilter, ToolCallObserver } from './tools/invoke.js';
 import { ConcurrencyLimiter } from './tools/limits.js';
 import { assertCatalogSafe } from './tools/lint.js';
-import { createServerFactory } from './tools/mcp-server.js';
+import { createToolDispatch } from './tools/mcp-server.js';
 import { ToolCatalog } from './tools/registry.js';
 import { ownerKey } from './auth/principal.js';
 
@@ -158,7 +158,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     },
   };
 
-  const factory = createServerFactory({
+  const dispatch = createToolDispatch({
     ...SERVER_INFO,
     catalog,
     invoke: {
@@ -176,7 +176,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       observer,
     },
   });
-  const endpoint = createMcpEndpoint({ factory, sessions, telemetry, maxBodyBytes: config.http.maxBodyBytes });
+  const endpoint = createMcpEndpoint({ dispatch, sessions, telemetry, maxBodyBytes: config.http.maxBodyBytes });
   const http = createMcpHttpServer({
     config,
     verifier,

@@ -1,13 +1,17 @@
+import type { IncomingMessage } from 'node:http';
 import {
+  classifyInboundRequest,
   createMcpHandler,
-  isLegacyRequest,
   legacyStatelessFallback,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type McpServerFactory,
+  type AuthInfo,
+  type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
-import { toAuthInfo } from '../tools/mcp-server.js';
+import { toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
+import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
+import { jsonReply, type DirectReply, type McpReply } from './reply.js';
 import type { HttpRequestContext, McpEndpoint } from './server.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -18,17 +22,13 @@ const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => 
 // Visible ASCII, bounded: anything else cannot be one of our ids and is answered like an unknown one.
 const SESSION_ID = /^[\x21-\x7E]{16,128}$/;
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers } });
-}
-
 /** One and the same answer for an unknown, expired, deleted or foreign session. */
-function sessionNotFound(): Response {
-  return json(404, jsonRpcError(null, JSON_RPC.sessionNotFound, 'Session not found.'));
+function sessionNotFound(): DirectReply {
+  return jsonReply(404, jsonRpcError(null, JSON_RPC.sessionNotFound, 'Session not found.'));
 }
 
-function unavailable(error: SessionStoreUnavailableError): Response {
-  return json(503, jsonRpcError(null, JSON_RPC.refused, 'Service temporarily unavailable.'), { 'retry-after': String(error.retryAfterSeconds) });
+function unavailable(error: SessionStoreUnavailableError): DirectReply {
+  return jsonReply(503, jsonRpcError(null, JSON_RPC.refused, 'Service temporarily unavailable.'), { 'retry-after': String(error.retryAfterSeconds) });
 }
 
 interface InitializeParams {
@@ -46,8 +46,29 @@ function containsInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((message) => initializeParams(message) !== undefined) : initializeParams(body) !== undefined;
 }
 
+/** A header as the web `Headers.get` reads it (repeated values joined with `, `), or `undefined`. */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The web `Request` the SDK handlers read: method, URL and headers. The body is not copied: the SDK
+ * is always handed the already parsed body, and never reads this one.
+ */
+function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  const host = headerOf(req, 'host') ?? 'localhost';
+  return new Request(`http://${host}${req.url ?? '/'}`, { method: (req.method ?? 'GET').toUpperCase(), headers, signal });
+}
+
 export interface McpEndpointOptions {
-  readonly factory: McpServerFactory;
+  readonly dispatch: ToolDispatch;
   readonly sessions: SessionStore;
   readonly telemetry: Telemetry;
   readonly maxBodyBytes: number;
@@ -63,26 +84,39 @@ export interface McpEndpointOptions {
  *   owner (404 otherwise, the same answer whatever the reason); `DELETE` ends it; `GET` is 405 (no
  *   standalone stream is served). Each request is served by a fresh server instance, so any instance
  *   in any region can serve any session.
+ *
+ * The era is decided by the SDK's own classifier (`classifyInboundRequest`, the step behind
+ * `isLegacyRequest`). A plain `tools/call` in either era is answered on the direct path (see
+ * `direct-call.ts`), after the same session checks; every other request goes to the SDK.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { close(): Promise<void> } {
-  const { sessions, telemetry } = options;
-  const modern = createMcpHandler(options.factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes });
-  const legacy = legacyStatelessFallback(options.factory, undefined, { maxRequestBodySize: options.maxBodyBytes });
+  const { sessions, telemetry, dispatch } = options;
+  const modern = createMcpHandler(dispatch.factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes });
+  const legacy = legacyStatelessFallback(dispatch.factory, undefined, { maxRequestBodySize: options.maxBodyBytes });
 
-  async function serveLegacy(request: Request, context: HttpRequestContext): Promise<Response> {
-    const authInfo = toAuthInfo(context);
-    const sessionId = request.headers.get('mcp-session-id');
+  /** Calls the tool on the direct path; `undefined` (nothing called) when the SDK must answer instead. */
+  async function direct(call: DirectToolCall, context: HttpRequestContext, era: 'modern' | 'legacy'): Promise<DirectReply | undefined> {
+    const pending = dispatch.callTool(context, call.name, call.args, context.disconnected);
+    if (pending === undefined) return undefined;
+    const result = await pending;
+    return era === 'modern' ? modernReply(call, result, dispatch.serverInfo) : legacyReply(call, result);
+  }
+
+  async function serveLegacy(req: IncomingMessage, context: HttpRequestContext): Promise<McpReply> {
+    const sessionId = headerOf(req, 'mcp-session-id') ?? null;
     const { principal } = context;
+    let authInfo: AuthInfo | undefined;
+    const sdk = () => legacy(webRequest(req, context.disconnected), { authInfo: (authInfo ??= toAuthInfo(context)), parsedBody: context.parsedBody });
 
-    if (request.method === 'GET') {
-      return json(405, jsonRpcError(null, JSON_RPC.invalidRequest, 'Method not allowed.'), { allow: 'POST, DELETE' });
+    if (req.method === 'GET') {
+      return jsonReply(405, jsonRpcError(null, JSON_RPC.invalidRequest, 'Method not allowed.'), { allow: 'POST, DELETE' });
     }
-    if (request.method === 'POST' && containsInitialize(context.parsedBody)) {
+    if (req.method === 'POST' && containsInitialize(context.parsedBody)) {
       const params = initializeParams(context.parsedBody);
       if (!params || sessionId !== null) {
-        return json(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'initialize must be sent alone and without a session id.'));
+        return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'initialize must be sent alone and without a session id.'));
       }
-      const response = await legacy(request, { authInfo, parsedBody: context.parsedBody });
+      const response = await sdk();
       if (!response.ok) return response;
       const requested = typeof params.protocolVersion === 'string' ? params.protocolVersion : '';
       const clientInfo = params.clientInfo;
@@ -102,32 +136,51 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     }
 
     if (sessionId === null) {
-      return json(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Mcp-Session-Id header is required.'));
+      return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Mcp-Session-Id header is required.'));
     }
     if (!SESSION_ID.test(sessionId)) return sessionNotFound();
     context.record.sessionHash = telemetry.hash(sessionId);
 
-    if (request.method === 'DELETE') {
+    if (req.method === 'DELETE') {
       const ended = await context.span.step('session', () => sessions.deleteSession(sessionId, principal));
       if (!ended) return sessionNotFound();
       telemetry.sessionEnded();
-      return new Response(null, { status: 204 });
+      return { status: 204, headers: {}, body: '' };
     }
 
     const record = await context.span.step('session', () => sessions.getSession(sessionId, principal));
     if (!record) return sessionNotFound();
     await sessions.touchSession(sessionId, record);
-    return legacy(request, { authInfo, parsedBody: context.parsedBody });
+    const call = req.method === 'POST' ? legacyDirectCall(context.parsedBody, req.headers) : undefined;
+    return (call && (await direct(call, context, 'legacy'))) ?? sdk();
+  }
+
+  async function serveModern(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): Promise<McpReply> {
+    const call = modernDirectCall(route, context.parsedBody, req.headers);
+    const answered = call && (await direct(call, context, 'modern'));
+    if (answered) return answered;
+    return modern.fetch(webRequest(req, context.disconnected), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody });
   }
 
   return {
-    async handle(request, context) {
+    async handle(req, context) {
       try {
-        const isLegacy = request.method !== 'POST' || (await isLegacyRequest(request, context.parsedBody, { maxRequestBodySize: options.maxBodyBytes }));
+        // What `isLegacyRequest` decides, from the same classifier, without building a web request.
+        const route: InboundClassificationOutcome | undefined =
+          req.method === 'POST'
+            ? classifyInboundRequest({
+                httpMethod: 'POST',
+                protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),
+                mcpMethodHeader: headerOf(req, 'mcp-method'),
+                mcpNameHeader: headerOf(req, 'mcp-name'),
+                body: context.parsedBody,
+              })
+            : undefined;
+        const isLegacy = route === undefined || route.kind === 'legacy';
         context.record.era = isLegacy ? 'legacy' : 'modern';
         context.span.annotate('era', context.record.era);
-        if (isLegacy) return await serveLegacy(request, context);
-        return await modern.fetch(request, { authInfo: toAuthInfo(context), parsedBody: context.parsedBody });
+        if (isLegacy) return await serveLegacy(req, context);
+        return await serveModern(req, context, route);
       } catch (error) {
         if (error instanceof SessionStoreUnavailableError) {
           telemetry.failure(context.correlationId, error, 'session');

@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { toNodeHandler, type FetchLikeMcpHandler } from '@modelcontextprotocol/node';
-import type { AuthInfo } from '@modelcontextprotocol/server';
 import {
   AuthenticationError,
   authenticationChallenge,
@@ -19,19 +17,23 @@ import {
 import type { RuntimeConfig } from '../config/index.js';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { RateLimiter } from '../tools/limits.js';
-import { PROTOCOL_VERSIONS, scopeOf, toAuthInfo, type RequestScope } from '../tools/mcp-server.js';
+import { PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
 import { BodyTooLargeError, isJsonMediaType, readBody } from './body.js';
+import { writeReply, type McpReply } from './reply.js';
 import type { IdentifierHash } from '../observability/index.js';
 import type { RequestOutcome, RequestSpan, Telemetry } from './telemetry.js';
 
 /** The MCP leg behind authentication: serves one authenticated request (both eras). */
 export interface McpEndpoint {
-  handle(request: Request, context: HttpRequestContext): Promise<Response>;
+  /** The answer to `req`, whose body (if any) was already read and parsed into `context.parsedBody`. */
+  handle(req: IncomingMessage, context: HttpRequestContext): Promise<McpReply>;
 }
 
 /** What the HTTP layer knows about a request that passed the guards and authentication. */
 export interface HttpRequestContext extends RequestScope {
   readonly parsedBody: unknown;
+  /** Aborted when the client goes away before the response is complete. */
+  readonly disconnected: AbortSignal;
   readonly span: RequestSpan;
   /** Filled in by the endpoint for the access log. */
   readonly record: AccessFields;
@@ -71,10 +73,6 @@ export interface RunningServer {
 
 const SUPPORTED_VERSIONS = new Set<string>(PROTOCOL_VERSIONS);
 const MCP_METHODS = new Set(['POST', 'GET', 'DELETE']);
-
-function contextOf(authInfo: AuthInfo | undefined): HttpRequestContext {
-  return scopeOf(authInfo) as HttpRequestContext;
-}
 
 function hostnameOf(host: string): string {
   return host.toLowerCase();
@@ -134,13 +132,6 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
   const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
   const shutdown = new AbortController();
   let inFlight = 0;
-
-  // The node adapter builds the web Request (aborted when the client goes away) and hands over the
-  // authenticated context the HTTP layer attached as `req.auth`.
-  const mcpHandler: FetchLikeMcpHandler = {
-    fetch: (request, options) => deps.endpoint.handle(request, contextOf(options?.authInfo)),
-  };
-  const nodeHandler = toNodeHandler(mcpHandler, { maxRequestBodySize: http.maxBodyBytes });
 
   const readiness = async (): Promise<boolean> => {
     try {
@@ -242,10 +233,22 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     if (record.method) span.annotate('method', record.method);
     if (record.tool) span.annotate('tool', record.tool);
 
-    const context: HttpRequestContext = { principal, correlationId: span.traceId, shutdown: shutdown.signal, step: span.step, parsedBody, span, record };
+    const disconnect = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) disconnect.abort();
+    });
+    const context: HttpRequestContext = {
+      principal,
+      correlationId: span.traceId,
+      shutdown: shutdown.signal,
+      disconnected: disconnect.signal,
+      step: span.step,
+      parsedBody,
+      span,
+      record,
+    };
     res.setHeader('x-amzn-trace-id', span.responseHeader);
-    (req as IncomingMessage & { auth?: AuthInfo }).auth = toAuthInfo(context);
-    await nodeHandler(req, res, parsedBody);
+    await writeReply(res, await deps.endpoint.handle(req, context), disconnect.signal);
     return res.statusCode;
   }
 

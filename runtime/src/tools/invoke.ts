@@ -112,6 +112,24 @@ function outcomeOf(error: PublicError): ToolCallOutcome {
 }
 
 /**
+ * Whether a result has the shape every `tools/call` answer must have on the wire: an array of blocks
+ * with string text (sent as text blocks), and structured content that is absent or a plain object. Handlers are
+ * typed to return exactly this; the check keeps a handler that breaks its type from reaching the
+ * client in a shape the protocol does not allow.
+ */
+function isWireResult(result: ToolResult): boolean {
+  if (!Array.isArray(result.content)) return false;
+  for (const block of result.content) {
+    if (block === null || typeof block !== 'object' || typeof block.text !== 'string') return false;
+  }
+  const structured: unknown = result.structuredContent;
+  if (structured === undefined) return true;
+  if (structured === null || typeof structured !== 'object' || Array.isArray(structured)) return false;
+  const proto: unknown = Object.getPrototypeOf(structured);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
  * Runs a handler under a deadline: the returned promise settles at the deadline (or when `outer`
  * aborts) even if the handler ignores its signal. Every timer and listener is removed when it settles.
  */
@@ -207,6 +225,7 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
     const filtered = await request.step('filter', () => deps.filter.apply(output, tool.outputFilter, signal));
     deps.observer.redactions(filtered.redactions);
     if (filtered.blocked) throw new PublicError('output_blocked');
+    if (!isWireResult(filtered.result)) throw new PublicError('internal', [], { cause: new Error('the tool result is not text blocks and an object of structured content') });
     deps.observer.toolCall(tool.name, 'ok', performance.now() - started);
     return {
       content: filtered.result.content.map((block) => ({ type: 'text', text: block.text })),

@@ -7,7 +7,8 @@ import {
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
-import { invokeTool, type InvokeDependencies, type TraceStep } from './invoke.js';
+import type { ToolDefinition } from './definition.js';
+import { invokeTool, type CallResult, type InvokeDependencies, type TraceStep } from './invoke.js';
 import type { ToolCatalog } from './registry.js';
 
 /** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
@@ -61,32 +62,69 @@ export interface ServerFactoryOptions {
   readonly invoke: InvokeDependencies;
 }
 
+/** Serves `tools/list` and `tools/call` for both protocol eras, built once at start-up. */
+export interface ToolDispatch {
+  /** The SDK server factory both eras use for every request the HTTP layer does not answer itself. */
+  readonly factory: McpServerFactory;
+  /** `{ name, version }` of this server, as the SDK reports it. */
+  readonly serverInfo: { readonly name: string; readonly version: string };
+  /**
+   * Calls tool `name` for the request's principal: the same policy check and the same call the SDK
+   * server's `tools/call` handler makes. Returns `undefined`, calling nothing, when the tool is
+   * unknown or hidden from this principal, so the caller can let the SDK answer that case.
+   *
+   * @param signal - aborted when the client goes away
+   */
+  callTool(scope: RequestScope, name: string, args: unknown, signal: AbortSignal): Promise<CallResult> | undefined;
+}
+
 /**
- * The MCP server factory both protocol eras use. Each instance is cheap: it registers two request
- * handlers that close over the precomputed catalog; no schema is converted per request.
+ * The MCP tool dispatch both protocol eras use. Everything is prepared here once: the catalog's
+ * descriptors and JSON schemas are precomputed, the capabilities and supported versions are fixed.
+ * The factory's instances register two request handlers that close over that state; no schema is
+ * converted per request.
  *
  * - `tools/list` answers the tools the policy lets this principal use.
  * - `tools/call` re-checks the same policy; a hidden tool is answered exactly like an unknown one.
  */
-export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
+export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch {
   const { catalog } = options;
   const info = { name: options.name, version: options.version };
-  return (context) => {
+
+  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, signal: AbortSignal): Promise<CallResult> =>
+    invokeTool(options.invoke, {
+      principal: scope.principal,
+      tool,
+      args,
+      correlationId: scope.correlationId,
+      signals: [signal, scope.shutdown],
+      step: scope.step,
+    });
+
+  const factory: McpServerFactory = (context) => {
     const scope = scopeOf(context.authInfo);
+    // Options are built per instance: an SDK server may keep and change what it is given.
     const server = new Server(info, { capabilities: { tools: { listChanged: false } }, supportedProtocolVersions: [...PROTOCOL_VERSIONS] });
     server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const tool = catalog.find(scope.principal, request.params.name);
       if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${printableName(request.params.name)}`);
-      return invokeTool(options.invoke, {
-        principal: scope.principal,
-        tool,
-        args: request.params.arguments,
-        correlationId: scope.correlationId,
-        signals: [ctx.mcpReq.signal, scope.shutdown],
-        step: scope.step,
-      });
+      return invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal);
     });
     return server;
   };
+
+  return {
+    factory,
+    serverInfo: info,
+    callTool(scope, name, args, signal) {
+      const tool = catalog.find(scope.principal, name);
+      return tool ? invoke(scope, tool, args, signal) : undefined;
+    },
+  };
+}
+
+/** The SDK server factory alone (see {@link createToolDispatch}). */
+export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
+  return createToolDispatch(options).factory;
 }

@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An answer the kit built itself: status, headers and a complete body, written in one go. */
+export interface DirectReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** What the MCP endpoint answers: a reply of its own, or the SDK's web `Response`. */
+export type McpReply = DirectReply | Response;
+
+/** A JSON reply (`cache-control: no-store`), for answers the endpoint gives itself. */
+export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): DirectReply {
+  return { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(body) };
+}
+
+function mediaType(value: string | null): string {
+  return (value ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/**
+ * Writes an endpoint answer to the node response.
+ *
+ * A direct reply and a JSON `Response` are complete documents: they are written with a
+ * `Content-Length` in one write. Any other `Response` body (an SSE stream) is streamed chunk by
+ * chunk, honouring back-pressure, and stops when `signal` aborts (the client went away).
+ */
+export async function writeReply(res: ServerResponse<IncomingMessage>, reply: McpReply, signal: AbortSignal): Promise<void> {
+  if (!(reply instanceof Response)) {
+    if (reply.status === 204 || reply.status === 304) {
+      res.writeHead(reply.status, reply.headers);
+      res.end();
+      return;
+    }
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) });
+    res.end(reply.body);
+    return;
+  }
+  const headers: Record<string, string> = {};
+  reply.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (reply.body === null) {
+    res.writeHead(reply.status, headers);
+    res.end();
+    return;
+  }
+  if (mediaType(reply.headers.get('content-type')) === 'application/json') {
+    const body = Buffer.from(await reply.arrayBuffer());
+    headers['content-length'] = String(body.length);
+    res.writeHead(reply.status, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(reply.status, headers);
+  let drained: (() => void) | undefined;
+  const onDrain = () => {
+    drained?.();
+    drained = undefined;
+  };
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  res.on('drain', onDrain);
+  const reader = reply.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (signal.aborted) {
+        await reader.cancel().catch(() => undefined);
+        break;
+      }
+      if (!res.write(value)) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), aborted]);
+    }
+  } catch {
+    // the stream failed or was cancelled: end the response with what was sent
+  } finally {
+    res.off('drain', onDrain);
+    reader.releaseLock();
+  }
+  res.end();
+}
