@@ -1,8 +1,10 @@
 /**
  * Logs, traces and metrics of the MCP server, with one correlation id: the X-Ray trace id.
  *
- * - Logs: Powertools Logger, one JSON line per record on one stream (stdout by default), with a
- *   scrubbing step that replaces anything shaped like a bearer token.
+ * - Logs: one JSON line per record on one stream (stdout by default), with a scrubbing step that
+ *   replaces anything shaped like a bearer token. Diagnostic and error records go through
+ *   Powertools Logger; the access record (a fixed set of numbers and labels, one per request) is
+ *   serialised directly with the same scrubbing replacer.
  * - Traces: X-Ray segments built with `aws-xray-sdk-core` in manual mode and sent over UDP to the
  *   daemon at `xrayDaemonAddress` (see `tracing.ts` for why not Powertools Tracer).
  * - Metrics: Powertools Metrics EMF records, summed in memory and published on a timer.
@@ -12,7 +14,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AuthFailureReason, ErrorKind, RateLimitScope, RequestOutcome, SessionEvent, ToolOutcome } from './labels.js';
-import { AccessFormatter, type AccessRecord, DiagnosticFormatter, type IdentifierHash, identifierHasher, LineLogger, toAccessFields, toErrorFields } from './logging.js';
+import { accessLine, type AccessRecord, DiagnosticFormatter, type IdentifierHash, identifierHasher, LineLogger, toErrorFields } from './logging.js';
 import { MetricsRecorder } from './metrics.js';
 import { DEFAULT_TRACE_SAMPLING, type IncomingTraceHeaders, type TraceSampling } from './trace-context.js';
 import { type AwsSdkClient, type RequestTrace, Tracing } from './tracing.js';
@@ -102,6 +104,9 @@ export interface Observability {
   /**
    * Records the calls of an AWS SDK v3 client made inside `trace.subsegment(...)` as X-Ray `aws`
    * subsegments, and propagates the trace header. Returns the same client. No-op when tracing is off.
+   * The first call turns on async context tracking (an AsyncLocalStorage, which costs every promise
+   * of the process a little), so nested subsegments nest from then on; without it they are all
+   * children of the request's segment.
    */
   captureAwsClient<C extends AwsSdkClient>(client: C): C;
 
@@ -177,7 +182,7 @@ function requireText(name: string, value: unknown, maxLength: number): void {
 
 class ServerObservability implements Observability {
   readonly logger: Logger;
-  readonly #access: LineLogger;
+  readonly #writeLine: (line: string) => void;
   readonly #metrics: MetricsRecorder;
   readonly #tracing: Tracing;
   readonly #hash: (value: string) => IdentifierHash;
@@ -200,7 +205,7 @@ class ServerObservability implements Observability {
       logLevel: options.logLevel,
       logFormatter: new DiagnosticFormatter(options.region),
     });
-    this.#access = new LineLogger(writeLine, { serviceName: options.serviceName, logLevel: 'INFO', logFormatter: new AccessFormatter() });
+    this.#writeLine = writeLine;
     this.#metrics = new MetricsRecorder({
       namespace: options.metricsNamespace,
       serviceName: options.serviceName,
@@ -236,7 +241,7 @@ class ServerObservability implements Observability {
 
   accessLog(record: AccessRecord): void {
     try {
-      this.#access.info('access', toAccessFields(record, this.#region));
+      this.#writeLine(accessLine(record, this.#region));
     } catch {
       // logging never fails a request
     }

@@ -5,9 +5,10 @@
  * `jsonReplacerFn` hook). Two things are changed for a server: records are written as one
  * compact line to a stream chosen at start-up (Lambda's logger owns a private console and sends
  * ERROR to stderr), and the formatters drop the Lambda context fields. The scrubbing replacer is
- * installed on every logger, so no record can carry a bearer token whatever it was given.
+ * installed on every logger, so no record can carry a bearer token whatever it was given. The
+ * per-request access record is serialised directly (see {@link accessLine}) through the same replacer.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { OTHER, REQUEST_OUTCOME_SET, type ProtocolEra, type RequestOutcome, TOOL_NAME } from './labels.js';
@@ -94,13 +95,6 @@ export class DiagnosticFormatter extends LogFormatter {
   }
 }
 
-/** Access records: exactly the fields of {@link toAccessFields}, nothing added. */
-export class AccessFormatter extends LogFormatter {
-  override formatAttributes(_attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
-    return new LogItem({ attributes: { ...additional } });
-  }
-}
-
 function count(value: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0;
 }
@@ -133,6 +127,23 @@ export function toAccessFields(record: AccessRecord, region: string, now: Date =
 }
 
 /**
+ * One access record as a JSON line: the fields of {@link toAccessFields}, absent and empty ones left
+ * out, every string and key through {@link scrubbingReplacer}. This is the line the Powertools
+ * pipeline prints for these fields (the access formatter adds nothing to them), made without it:
+ * the record is a fixed set of numbers and short labels, so the per-line work Powertools does
+ * (attribute stores, deep merges, environment reads for a Lambda trace id) has nothing to add.
+ */
+export function accessLine(record: AccessRecord, region: string, now: Date = new Date()): string {
+  const fields = toAccessFields(record, region, now);
+  const present: Record<string, unknown> = {};
+  for (const key in fields) {
+    const value = fields[key];
+    if (value !== undefined && value !== null && value !== '') present[key] = value;
+  }
+  return JSON.stringify(present, scrubbingReplacer);
+}
+
+/**
  * The fields of one error record: the correlation id, where it happened, and the private cause.
  * An `Error` is logged with name, message, stack and cause chain (formatted by Powertools);
  * anything else thrown is logged as it is, through the same scrubbing.
@@ -157,7 +168,7 @@ export function identifierHasher(key: string | undefined): (value: string) => Id
   return (value: string): IdentifierHash => {
     if (typeof value !== 'string' || value.length === 0) throw new TypeError('hashIdentifier needs a non-empty string');
     if (looksLikeToken(value)) throw new TypeError('hashIdentifier refuses token-shaped input: hash the subject or the session id, never a token');
-    const digest = key === undefined ? createHash('sha256').update(HASH_DOMAIN).update(value) : createHmac('sha256', key).update(value);
-    return digest.digest('hex').slice(0, 16) as IdentifierHash;
+    const digest = key === undefined ? hash('sha256', HASH_DOMAIN + value, 'hex') : createHmac('sha256', key).update(value).digest('hex');
+    return digest.slice(0, 16) as IdentifierHash;
   };
 }

@@ -42,8 +42,9 @@ export interface RequestTrace {
   /**
    * Runs `fn` inside a subsegment named `name`, recording its duration, and a fault (or an error,
    * for a client error) when it throws; the subsegment is closed in every case and the original
-   * outcome of `fn` is passed through unchanged. Nested calls nest, and AWS SDK calls made by a
-   * client passed to `captureAwsClient` become subsegments of the innermost one.
+   * outcome of `fn` is passed through unchanged. Once a client has been passed to
+   * `captureAwsClient`, nested calls nest and that client's AWS SDK calls become subsegments of the
+   * innermost one; before, every subsegment is a child of the request's segment.
    */
   subsegment<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /**
@@ -288,17 +289,19 @@ class RecordedTrace implements RequestTrace {
   constructor(
     readonly traceId: TraceId,
     private readonly segment: RecordedSegment,
-    private readonly context: AsyncLocalStorage<Subsegment>,
+    /** The async context of AWS SDK capture, once `captureAwsClient` asked for it. */
+    private readonly context: () => AsyncLocalStorage<Subsegment> | undefined,
     private readonly isClientError: (cause: unknown) => boolean,
   ) {}
 
   async subsegment<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (this.#ended || !this.segment.admitSubsegment()) return fn();
-    const current = this.context.getStore();
+    const context = this.context();
+    const current = context?.getStore();
     const parent = current !== undefined && current.segment === this.segment ? current : this.segment;
     const sub = parent.addNewSubsegment(segmentName(name, 'step'));
     try {
-      return await this.context.run(sub, fn);
+      return await (context ? context.run(sub, fn) : fn());
     } catch (error) {
       markFailure(sub, error, this.isClientError);
       throw error;
@@ -370,7 +373,14 @@ export class Tracing {
   readonly #sampler: TraceSampler;
   readonly #sender: SegmentSender | undefined;
   readonly #segmentClass: ReturnType<typeof recordedSegmentClass> | undefined;
-  readonly #context: AsyncLocalStorage<Subsegment> | undefined;
+  /**
+   * Which subsegment the code running now belongs to. Created by the first `captureAwsClient`:
+   * an AsyncLocalStorage makes Node track the async context of every promise in the process, a
+   * cost only worth paying when AWS SDK calls are to be recorded inside subsegments. Until then
+   * every subsegment is a child of its request's segment.
+   */
+  #context: AsyncLocalStorage<Subsegment> | undefined;
+  readonly #currentContext = () => this.#context;
   #closed = false;
 
   constructor(private readonly options: TracingOptions) {
@@ -379,7 +389,6 @@ export class Tracing {
     const { host, port } = parseDaemonAddress(options.daemonAddress);
     this.#sender = new SegmentSender(host, port, options.onSendFailure);
     this.#segmentClass = recordedSegmentClass(loadXRaySdk(), this.#sender);
-    this.#context = new AsyncLocalStorage<Subsegment>();
   }
 
   /** Whether segments are sent anywhere. */
@@ -390,13 +399,13 @@ export class Tracing {
   /** Starts the trace of one request; see `Observability.startRequest`. */
   start(headers: IncomingTraceHeaders, name: string): RequestTrace {
     const incoming = resolveTraceContext(headers ?? {});
-    if (!this.#segmentClass || !this.#context || this.#closed) return new UnrecordedTrace(incoming.traceId);
+    if (!this.#segmentClass || this.#closed) return new UnrecordedTrace(incoming.traceId);
     const sampled = incoming.sampled ?? this.#sampler.sample();
     if (!sampled) return new UnrecordedTrace(incoming.traceId);
     const segment = new this.#segmentClass(segmentName(name, this.options.serviceName), incoming.traceId, incoming.parentId);
     if (ECS_ORIGIN) segment.origin = ECS_ORIGIN;
     segment.addAnnotation('region', safeLabel(this.options.region));
-    return new RecordedTrace(incoming.traceId, segment, this.#context, this.options.isClientError);
+    return new RecordedTrace(incoming.traceId, segment, this.#currentContext, this.options.isClientError);
   }
 
   /**
@@ -406,8 +415,8 @@ export class Tracing {
    * Calls made outside a subsegment, or while tracing is off, pass through untouched.
    */
   captureAwsClient<C extends AwsSdkClient>(client: C): C {
-    const context = this.#context;
-    if (!context) return client;
+    if (!this.#segmentClass) return client;
+    const context = (this.#context ??= new AsyncLocalStorage<Subsegment>());
     const regionOf = regionProvider(client);
     const middleware: AwsBuildMiddleware = (next, handlerContext) => async (args) => {
       const parent = context.getStore();
