@@ -106,7 +106,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const sessionId = headerOf(req, 'mcp-session-id') ?? null;
     const { principal } = context;
     let authInfo: AuthInfo | undefined;
-    const sdk = () => legacy(webRequest(req, context.disconnected), { authInfo: (authInfo ??= toAuthInfo(context)), parsedBody: context.parsedBody });
+    const sdk = () => legacy(webRequest(req, context.disconnected.signal), { authInfo: (authInfo ??= toAuthInfo(context)), parsedBody: context.parsedBody });
 
     if (req.method === 'GET') {
       return jsonReply(405, jsonRpcError(null, JSON_RPC.invalidRequest, 'Method not allowed.'), { allow: 'POST, DELETE' });
@@ -159,7 +159,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;
-    return modern.fetch(webRequest(req, context.disconnected), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody });
+    return modern.fetch(webRequest(req, context.disconnected.signal), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody });
   }
 
   return {

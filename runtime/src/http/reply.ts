@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CancelSource } from '../tools/invoke.js';
 
 /** An answer the kit built itself: status, headers and a complete body, written in one go. */
 export interface DirectReply {
@@ -26,7 +27,7 @@ function mediaType(value: string | null): string {
  * `Content-Length` in one write. Any other `Response` body (an SSE stream) is streamed chunk by
  * chunk, honouring back-pressure, and stops when `signal` aborts (the client went away).
  */
-export async function writeReply(res: ServerResponse<IncomingMessage>, reply: McpReply, signal: AbortSignal): Promise<void> {
+export async function writeReply(res: ServerResponse<IncomingMessage>, reply: McpReply, signal: CancelSource): Promise<void> {
   if (!(reply instanceof Response)) {
     if (reply.status === 204 || reply.status === 304) {
       res.writeHead(reply.status, reply.headers);
@@ -61,7 +62,7 @@ export async function writeReply(res: ServerResponse<IncomingMessage>, reply: Mc
   };
   const aborted = new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    else signal.addEventListener('abort', () => resolve());
   });
   res.on('drain', onDrain);
   const reader = reply.body.getReader();

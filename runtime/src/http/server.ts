@@ -19,6 +19,7 @@ import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { RateLimiter } from '../tools/limits.js';
 import { PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
 import { BodyTooLargeError, isJsonMediaType, readBody } from './body.js';
+import { ClientDisconnect } from './disconnect.js';
 import { writeReply, type McpReply } from './reply.js';
 import type { IdentifierHash } from '../observability/index.js';
 import type { RequestOutcome, RequestSpan, Telemetry } from './telemetry.js';
@@ -32,8 +33,8 @@ export interface McpEndpoint {
 /** What the HTTP layer knows about a request that passed the guards and authentication. */
 export interface HttpRequestContext extends RequestScope {
   readonly parsedBody: unknown;
-  /** Aborted when the client goes away before the response is complete. */
-  readonly disconnected: AbortSignal;
+  /** Aborts when the client goes away before the response is complete. */
+  readonly disconnected: ClientDisconnect;
   readonly span: RequestSpan;
   /** Filled in by the endpoint for the access log. */
   readonly record: AccessFields;
@@ -133,6 +134,18 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
   const shutdown = new AbortController();
   let inFlight = 0;
 
+  // The verifier hands out the same principal object for every request of a cached token, so its
+  // pseudonym is computed once per token, not once per request. Weak keys: nothing is kept alive.
+  const principalHashes = new WeakMap<Principal, IdentifierHash>();
+  const principalHash = (principal: Principal): IdentifierHash => {
+    let hashed = principalHashes.get(principal);
+    if (hashed === undefined) {
+      hashed = telemetry.hash(ownerKey(principal));
+      principalHashes.set(principal, hashed);
+    }
+    return hashed;
+  };
+
   const readiness = async (): Promise<boolean> => {
     try {
       await Promise.all(deps.readiness.map((check) => check()));
@@ -185,7 +198,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       });
       return 401;
     }
-    record.principalHash = telemetry.hash(ownerKey(principal));
+    record.principalHash = principalHash(principal);
     if (!principal.scopes.some((scope) => deps.scopes.includes(scope))) {
       send(res, 403, jsonRpcError(null, JSON_RPC.refused, 'Insufficient scope.'), {
         'www-authenticate': insufficientScopeChallenge(http.publicUrl, deps.scopes),
@@ -233,22 +246,19 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     if (record.method) span.annotate('method', record.method);
     if (record.tool) span.annotate('tool', record.tool);
 
-    const disconnect = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) disconnect.abort();
-    });
+    const disconnected = new ClientDisconnect(res);
     const context: HttpRequestContext = {
       principal,
       correlationId: span.traceId,
       shutdown: shutdown.signal,
-      disconnected: disconnect.signal,
+      disconnected,
       step: span.step,
       parsedBody,
       span,
       record,
     };
     res.setHeader('x-amzn-trace-id', span.responseHeader);
-    await writeReply(res, await deps.endpoint.handle(req, context), disconnect.signal);
+    await writeReply(res, await deps.endpoint.handle(req, context), disconnected);
     return res.statusCode;
   }
 

@@ -26,6 +26,16 @@ export interface ToolCallObserver {
   failure(correlationId: string, cause: unknown, tool: string): void;
 }
 
+/**
+ * Something a call can be cancelled by: an `AbortSignal`, or any object with the same `aborted`
+ * flag and `abort` event (the HTTP layer's client-disconnect watch, which needs no AbortController).
+ */
+export interface CancelSource {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Runs one step of a request inside its trace subsegment. */
 export type TraceStep = <T>(name: 'policy' | 'tool' | 'filter', run: () => Promise<T>) => Promise<T>;
 
@@ -45,7 +55,7 @@ export interface InvokeRequest {
   readonly args: unknown;
   readonly correlationId: string;
   /** Any of these aborting cancels the call (the client went away, the server shuts down). */
-  readonly signals: readonly AbortSignal[];
+  readonly signals: readonly CancelSource[];
   readonly step: TraceStep;
 }
 
@@ -135,7 +145,7 @@ function isWireResult(result: ToolResult): boolean {
  */
 export function runWithDeadline<T>(
   deadlineMs: number,
-  outer: readonly AbortSignal[],
+  outer: readonly CancelSource[],
   run: (signal: AbortSignal) => Promise<T>,
 ): { result: Promise<T>; settled: Promise<unknown>; signal: AbortSignal } {
   const controller = new AbortController();

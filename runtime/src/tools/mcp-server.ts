@@ -8,7 +8,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
 import type { ToolDefinition } from './definition.js';
-import { invokeTool, type CallResult, type InvokeDependencies, type TraceStep } from './invoke.js';
+import { invokeTool, type CallResult, type CancelSource, type InvokeDependencies, type TraceStep } from './invoke.js';
 import type { ToolCatalog } from './registry.js';
 
 /** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
@@ -73,9 +73,9 @@ export interface ToolDispatch {
    * server's `tools/call` handler makes. Returns `undefined`, calling nothing, when the tool is
    * unknown or hidden from this principal, so the caller can let the SDK answer that case.
    *
-   * @param signal - aborted when the client goes away
+   * @param cancel - aborts when the client goes away
    */
-  callTool(scope: RequestScope, name: string, args: unknown, signal: AbortSignal): Promise<CallResult> | undefined;
+  callTool(scope: RequestScope, name: string, args: unknown, cancel: CancelSource): Promise<CallResult> | undefined;
 }
 
 /**
@@ -91,13 +91,13 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   const { catalog } = options;
   const info = { name: options.name, version: options.version };
 
-  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, signal: AbortSignal): Promise<CallResult> =>
+  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource): Promise<CallResult> =>
     invokeTool(options.invoke, {
       principal: scope.principal,
       tool,
       args,
       correlationId: scope.correlationId,
-      signals: [signal, scope.shutdown],
+      signals: [cancel, scope.shutdown],
       step: scope.step,
     });
 
@@ -117,9 +117,9 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   return {
     factory,
     serverInfo: info,
-    callTool(scope, name, args, signal) {
+    callTool(scope, name, args, cancel) {
       const tool = catalog.find(scope.principal, name);
-      return tool ? invoke(scope, tool, args, signal) : undefined;
+      return tool ? invoke(scope, tool, args, cancel) : undefined;
     },
   };
 }
