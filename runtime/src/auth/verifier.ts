@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config/index.js';
 import type { Principal } from './principal.js';
@@ -181,7 +181,7 @@ export function createTokenVerifier(config: AuthConfig, options: VerifierOptions
       if (token.length === 0) throw new AuthenticationError('missing');
       if (token.length > MAX_TOKEN_BYTES) throw new AuthenticationError('oversized');
       if (!COMPACT_JWS.test(token)) throw new AuthenticationError('malformed');
-      const key = createHash('sha256').update(token).digest('base64url');
+      const key = hash('sha256', token, 'base64url');
       const current = now();
       const hit = cache.get(key);
       if (hit) {

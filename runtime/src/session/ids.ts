@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Bytes of CSPRNG output in every session id and handle (256 bits). */
 const OPAQUE_ID_BYTES = 32;
@@ -17,7 +17,7 @@ export function isOpaqueId(value: unknown): value is string {
 
 /** Full SHA-256 of `value`, lower-case hex. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /**
