@@ -23,7 +23,7 @@
  * slows R2 down, so the floors are not meaningful in that mode).
  */
 import dgram from 'node:dgram';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,6 +50,8 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     'profile-server': { type: 'string', default: 'R2' },
     'no-initialize': { type: 'boolean', default: false },
+    /** Keep the .cpuprofile files in this folder (they are deleted with the work folder otherwise). */
+    'profile-keep': { type: 'string' },
     'no-extras': { type: 'boolean', default: false },
   },
   strict: true,
@@ -429,6 +431,10 @@ async function main(): Promise<void> {
         .map((name) => join(profileDir, name))
         .sort((a, b) => statSync(b).size - statSync(a).size);
       if (files[0]) printProfile(summariseProfile(files[0]), `${flags['profile-server']} CPU profile, main thread`);
+      if (files[0] && flags['profile-keep']) {
+        mkdirSync(flags['profile-keep'], { recursive: true });
+        copyFileSync(files[0], join(flags['profile-keep'], `${flags['profile-server']}-${Date.now()}.cpuprofile`));
+      }
     }
 
     if (!flags['no-extras']) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number };
 }
 
@@ -39,7 +40,7 @@ function groupOf(url: string): string {
     const rest = url.slice(modules + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  if (url.startsWith('node:')) return 'node:internal';
+  if (url.startsWith('node:')) return url.replace(/^node:internal\/deps\/([^/]+).*$/, 'node:$1').replace(/^(node:internal\/[^/]+).*$/, '$1');
   const src = url.indexOf('runtime/src/');
   if (src >= 0) return `kit ${url.slice(src + 'runtime/src/'.length).split('/')[0]}`;
   const bench = url.indexOf('bench/');
@@ -47,10 +48,10 @@ function groupOf(url: string): string {
   return url;
 }
 
-function shortWhere(url: string, line: number): string {
+function shortWhere(url: string, line: number, column: number): string {
   const modules = url.lastIndexOf('node_modules/');
   const path = modules >= 0 ? url.slice(modules + 'node_modules/'.length) : url.replace(/^file:\/\/.*?\/(runtime|bench)\//, '$1/');
-  return url === '' ? '' : `${path}:${line + 1}`;
+  return url === '' ? '' : `${path}:${line + 1}:${column + 1}`;
 }
 
 /** Summarises a profile file; `top` entries of each list. */
@@ -73,7 +74,7 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
       if (frame.functionName === '(idle)') idleUs += us;
     }
     const name = frame.functionName || '(anonymous)';
-    const where = shortWhere(frame.url, frame.lineNumber);
+    const where = shortWhere(frame.url, frame.lineNumber, frame.columnNumber);
     const key = `${name}@${where}`;
     const entry = functions.get(key) ?? { name, where, us: 0 };
     entry.us += us;
@@ -110,4 +111,34 @@ export function printProfile(summary: ProfileSummary, title: string): void {
   for (const entry of summary.groups) {
     console.log(`    ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.selfMs.toFixed(0).padStart(6)} ms  ${entry.name}`);
   }
+}
+
+/** Where the self time of the functions named `name` comes from: their callers, `depth` frames up. */
+export function callersOf(file: string, name: string, depth = 4, top = 8): Array<{ stack: string; selfMs: number }> {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i += 1) {
+    const id = profile.samples[i]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const stacks = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)!.callFrame.functionName !== name) continue;
+    const frames: string[] = [];
+    let current = parent.get(id);
+    while (current !== undefined && frames.length < depth) {
+      const frame = byId.get(current)!.callFrame;
+      frames.push(`${frame.functionName || '(anonymous)'} ${shortWhere(frame.url, frame.lineNumber, frame.columnNumber)}`);
+      current = parent.get(current);
+    }
+    const key = frames.join(' < ');
+    stacks.set(key, (stacks.get(key) ?? 0) + us);
+  }
+  return [...stacks.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([stack, us]) => ({ stack, selfMs: us / 1000 }));
 }
