@@ -5,14 +5,22 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+/** The client went away before its body was read; there is no one left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
 /**
  * Reads a request body up to `limit` bytes. Stops reading and rejects with `BodyTooLargeError` as
  * soon as the limit is passed (the declared `Content-Length` is checked first, so an honest oversized
- * request is refused before a byte is read).
+ * request is refused before a byte is read). Rejects with `ClientGoneError` when the client closed
+ * the connection before the body was complete, also when that happened before this was called (a
+ * destroyed request emits nothing more, so waiting for `end` would wait forever).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError());
+  if (req.destroyed || req.readableAborted) return Promise.reject(new ClientGoneError());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -30,18 +38,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       resolve(Buffer.concat(chunks, size));
     };
-    const onError = (error: Error) => {
+    const onGone = () => {
       cleanup();
-      reject(error);
+      reject(new ClientGoneError());
     };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', onGone);
+      req.off('close', onGone);
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    req.on('error', onGone);
+    req.on('close', onGone);
   });
 }
 

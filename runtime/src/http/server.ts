@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,7 +19,7 @@ import type { RuntimeConfig } from '../config/index.js';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { RateLimiter } from '../tools/limits.js';
 import { PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
-import { BodyTooLargeError, isJsonMediaType, readBody } from './body.js';
+import { BodyTooLargeError, ClientGoneError, isJsonMediaType, readBody } from './body.js';
 import { ClientDisconnect } from './disconnect.js';
 import { writeReply, type McpReply } from './reply.js';
 import type { IdentifierHash } from '../observability/index.js';
@@ -132,6 +133,8 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
   const asMetadata = cognitoAuthorizationServerMetadata(config, deps.scopes);
   const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
   const shutdown = new AbortController();
+  // Every call in flight listens for shutdown (and removes its listener when it settles).
+  setMaxListeners(config.limits.maxInFlight + 16, shutdown.signal);
   let inFlight = 0;
 
   // The verifier hands out the same principal object for every request of a cached token, so its
@@ -222,6 +225,11 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         if (error instanceof BodyTooLargeError) {
           send(res, 413, jsonRpcError(null, JSON_RPC.invalidRequest, 'Request body too large.'), { connection: 'close', ...correlation });
           return 413;
+        }
+        if (error instanceof ClientGoneError) {
+          // Nobody is left to answer; recorded as 499 (client closed request) in the access log.
+          res.statusCode = 499;
+          return 499;
         }
         throw error;
       }

@@ -244,7 +244,9 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
   } catch (thrown) {
     const error = toPublicError(thrown);
     deps.observer.toolCall(tool.name, outcomeOf(error), performance.now() - started);
-    if (error.kind === 'internal' || error.kind === 'unavailable' || error.cause !== undefined) {
+    // Server-side failures go to the error log; client mistakes (invalid or credential-shaped
+    // arguments, deadlines, conflicts) are counted by outcome only.
+    if (error.kind === 'internal' || error.kind === 'unavailable') {
       deps.observer.failure(correlationId, error.cause ?? error, tool.name);
     }
     return { isError: true, content: [{ type: 'text', text: publicErrorText(error, correlationId) }] };
