@@ -23,11 +23,15 @@
  * slows R2 down, so the floors are not meaningful in that mode).
  */
 import dgram from 'node:dgram';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort } from '../runtime/src/dev/environment.js';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { devEnvironment, freePort } from '../runtime/src/dev/environment.js';
+import { DEV_AWS_ENVIRONMENT } from '../runtime/src/dev/store.js';
 import { requestDevToken } from '../runtime/src/dev/token-request.js';
 import { printFilterBench, runFilterBench } from './filters.js';
 import { captureClientRequests, replayHeaders, type CapturedExchange } from './lib/capture.js';
@@ -53,6 +57,8 @@ const { values: flags } = parseArgs({
     /** Keep the .cpuprofile files in this folder (they are deleted with the work folder otherwise). */
     'profile-keep': { type: 'string' },
     'no-extras': { type: 'boolean', default: false },
+    /** `compiled` (tsc, as the container image runs it) or `src` (the TypeScript sources through tsx). */
+    'r2-from': { type: 'string', default: 'compiled' },
   },
   strict: true,
 });
@@ -172,6 +178,22 @@ function printRow(name: string, figures: ReturnType<typeof summary>, rounds: rea
   );
 }
 
+/**
+ * Compiles the runtime with `runtime/tsconfig.build.json`, as the container image build does, into
+ * a folder under node_modules/.cache (inside the repository, so that its imports resolve).
+ */
+function compileRuntime(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const outDir = join(root, 'node_modules', '.cache', 'enterprise-mcp-bench', `runtime-${process.pid}`);
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const started = performance.now();
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'runtime', 'tsconfig.build.json'), '--outDir', outDir, '--sourceMap', 'false'], { stdio: 'inherit' });
+  // Outside any package scope of its own: mark the output as ES modules, as runtime/package.json does.
+  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  console.log(`R2 runs the runtime compiled by tsc (runtime/tsconfig.build.json, as in the container image), built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return outDir;
+}
+
 async function main(): Promise<void> {
   const benchStarted = performance.now();
   console.log(`MCP request-path benchmark — Node ${process.version}, ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s), connections ${CONNECTIONS.join(', ')}`);
@@ -193,9 +215,25 @@ async function main(): Promise<void> {
   const logFile = join(workDir, 'r2.log');
   const profileDir = join(workDir, 'profile');
 
+  const r2Runtime = flags['r2-from'] === 'src' ? 'src' : compileRuntime();
+
   const r2Port = await freePort();
   const resource = `http://127.0.0.1:${r2Port}/mcp`;
   const deps = await BenchChild.start('deps', 'deps.ts', { env: { BENCH_RESOURCE: resource } });
+  const depsInfo = deps.extra as { issuer: string; storeEndpoint: string; tableName: string };
+  // The server's environment, as `npm run dev` and the tests build it; the only change from the
+  // defaults: the per-principal rate limit is raised, because every benchmark principal sends
+  // thousands of requests a minute (the limiter still runs on every request).
+  const r2Env = {
+    ...devEnvironment({ issuer: depsInfo.issuer, port: r2Port, ports: [r2Port], storeEndpoint: depsInfo.storeEndpoint, tableName: depsInfo.tableName }),
+    AWS_XRAY_DAEMON_ADDRESS: sinkAddress,
+    MCP_RATE_LIMIT_PER_MINUTE: '1000000',
+    POWERTOOLS_SERVICE_NAME: 'enterprise-mcp-bench',
+  };
+  const r2Store = {
+    endpoint: depsInfo.storeEndpoint,
+    credentials: { accessKeyId: DEV_AWS_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: DEV_AWS_ENVIRONMENT.AWS_SECRET_ACCESS_KEY },
+  };
   const children: BenchChild[] = [deps];
   const targets = new Map<ServerName, Target>();
   try {
@@ -206,7 +244,7 @@ async function main(): Promise<void> {
     const r1 = await BenchChild.start('R1', 'r1-sdk.ts', { nodeFlags: profiled('R1') });
     children.push(r1);
     const r2 = await BenchChild.start('R2', 'r2-kit.ts', {
-      env: { BENCH_PORT: String(r2Port), BENCH_DEPS: JSON.stringify(deps.extra), BENCH_XRAY: sinkAddress, BENCH_LOG_FILE: logFile },
+      env: { BENCH_RUNTIME: r2Runtime, BENCH_ENV: JSON.stringify(r2Env), BENCH_STORE: JSON.stringify(r2Store), BENCH_LOG_FILE: logFile },
       nodeFlags: profiled('R2'),
     });
     children.push(r2);
@@ -458,6 +496,7 @@ async function main(): Promise<void> {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
     sink.close();
     rmSync(workDir, { recursive: true, force: true });
+    if (r2Runtime !== 'src') rmSync(r2Runtime, { recursive: true, force: true });
   }
 }
 

@@ -35,6 +35,8 @@ export interface ProfileSummary {
 /** `node_modules/<package>` (scoped too), `runtime/src/<module>`, `bench/...`, or `node:internal`. */
 function groupOf(url: string): string {
   if (url === '') return '(native / V8)';
+  const compiled = /enterprise-mcp-bench\/runtime-\d+\/([^/]+)/.exec(url);
+  if (compiled) return `kit ${compiled[1]}`;
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) {
     const rest = url.slice(modules + 'node_modules/'.length).split('/');
@@ -49,8 +51,13 @@ function groupOf(url: string): string {
 }
 
 function shortWhere(url: string, line: number, column: number): string {
+  const compiled = /enterprise-mcp-bench\/runtime-\d+\/(.+)$/.exec(url);
   const modules = url.lastIndexOf('node_modules/');
-  const path = modules >= 0 ? url.slice(modules + 'node_modules/'.length) : url.replace(/^file:\/\/.*?\/(runtime|bench)\//, '$1/');
+  const path = compiled
+    ? `runtime/dist/${compiled[1]}`
+    : modules >= 0
+      ? url.slice(modules + 'node_modules/'.length)
+      : url.replace(/^file:\/\/.*?\/(runtime|bench)\//, '$1/');
   return url === '' ? '' : `${path}:${line + 1}:${column + 1}`;
 }
 

@@ -1,29 +1,30 @@
 /**
  * R2: the kit's server with everything on, started the way `runtime/test/harness.ts` starts it:
- * configuration from the development environment (`devEnvironment` + `loadConfig`), a session store
- * on the dynalite endpoint of the deps process, and `startApp` with the default catalog plus the
- * benchmark's echo tool. Tokens are verified against the dev issuer's JWKS (fetched over HTTP),
- * legacy sessions live in dynalite, X-Ray segments go over UDP to the sink the parent binds, access
- * logs and EMF metrics go to a file.
+ * configuration from the development environment (`devEnvironment` + `loadConfig`, computed by the
+ * parent), a session store on the dynalite endpoint of the deps process, and `startApp` with the
+ * default catalog plus the benchmark's echo tool. Tokens are verified against the dev issuer's JWKS
+ * (fetched over HTTP), legacy sessions live in dynalite, X-Ray segments go over UDP to the sink the
+ * parent binds, access logs and EMF metrics go to a file.
  *
- * Environment (set by bench/run.ts): BENCH_PORT, BENCH_DEPS (JSON from the deps process),
- * BENCH_XRAY (host:port of the UDP sink), BENCH_LOG_FILE.
- * Only change from the defaults: MCP_RATE_LIMIT_PER_MINUTE is raised, because every benchmark
- * principal sends thousands of requests a minute; the limiter still runs on every request.
+ * The runtime is loaded from BENCH_RUNTIME: the folder of the runtime compiled with
+ * `runtime/tsconfig.build.json` (as the container image runs it), or `src` for the TypeScript
+ * sources through tsx.
+ *
+ * Environment (set by bench/run.ts): BENCH_RUNTIME, BENCH_ENV (the server's environment variables,
+ * JSON), BENCH_STORE (JSON: dynalite endpoint and credentials), BENCH_LOG_FILE.
  */
 import { createWriteStream } from 'node:fs';
-import { createSessionStore, startApp } from '../../runtime/src/app.js';
-import { loadConfig } from '../../runtime/src/config/index.js';
-import { devEnvironment } from '../../runtime/src/dev/environment.js';
-import { DEV_AWS_ENVIRONMENT } from '../../runtime/src/dev/store.js';
-import { DEFAULT_TOOLS } from '../../runtime/src/tools/catalog/index.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as AppModule from '../../runtime/src/app.js';
+import type * as ConfigModule from '../../runtime/src/config/index.js';
+import type * as CatalogModule from '../../runtime/src/tools/catalog/index.js';
 import { echoTool } from './echo-tool.js';
 import { announceReady, failStartup } from './hooks.js';
 
-interface Deps {
-  readonly issuer: string;
-  readonly storeEndpoint: string;
-  readonly tableName: string;
+interface StoreAccess {
+  readonly endpoint: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 function required(name: string): string {
@@ -32,21 +33,20 @@ function required(name: string): string {
   return value;
 }
 
+async function runtimeModule<T>(path: string): Promise<T> {
+  const root = required('BENCH_RUNTIME');
+  if (root === 'src') return (await import(`../../runtime/src/${path}.js`)) as T;
+  return (await import(pathToFileURL(join(root, `${path}.js`)).href)) as T;
+}
+
 try {
-  const port = Number(required('BENCH_PORT'));
-  const deps = JSON.parse(required('BENCH_DEPS')) as Deps;
-  const env = {
-    ...devEnvironment({ issuer: deps.issuer, port, ports: [port], storeEndpoint: deps.storeEndpoint, tableName: deps.tableName }),
-    AWS_XRAY_DAEMON_ADDRESS: required('BENCH_XRAY'),
-    MCP_RATE_LIMIT_PER_MINUTE: '1000000',
-    POWERTOOLS_SERVICE_NAME: 'enterprise-mcp-bench',
-  };
-  const config = loadConfig(env);
+  const { createSessionStore, startApp } = await runtimeModule<typeof AppModule>('app');
+  const { loadConfig } = await runtimeModule<typeof ConfigModule>('config/index');
+  const { DEFAULT_TOOLS } = await runtimeModule<typeof CatalogModule>('tools/catalog/index');
+  const config = loadConfig(JSON.parse(required('BENCH_ENV')) as Record<string, string>);
+  const store = JSON.parse(required('BENCH_STORE')) as StoreAccess;
   const logStream = createWriteStream(required('BENCH_LOG_FILE'), { flags: 'w' });
-  const sessions = createSessionStore(config, {
-    endpoint: deps.storeEndpoint,
-    credentials: { accessKeyId: DEV_AWS_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: DEV_AWS_ENVIRONMENT.AWS_SECRET_ACCESS_KEY },
-  });
+  const sessions = createSessionStore(config, { endpoint: store.endpoint, credentials: store.credentials });
   const app = await startApp(config, { tools: [...DEFAULT_TOOLS, echoTool], sessions, logStream });
   announceReady(app.port, async () => {
     await app.close();
