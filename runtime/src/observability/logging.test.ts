@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { type AccessRecord, createObservability, type IdentifierHash, INVALID, type LogLevel, type Observability } from './index.js';
+import { accessLine, toAccessFields } from './logging.js';
+import { scrubbingReplacer } from './scrub.js';
 import { captureStream } from './test-helpers.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJ1c2VyLTEiLCJhdWQiOiJodHRwczovL21jcCJ9.c2lnbmF0dXJlLWJ5dGVz';
@@ -201,5 +203,33 @@ describe('hashIdentifier', () => {
     assert.throws(() => obs.hashIdentifier(`Bearer ${'x'.repeat(20)}`), /refuses token-shaped input/);
     assert.throws(() => obs.hashIdentifier(''), TypeError);
     void obs.close();
+  });
+});
+
+describe('access line', () => {
+  test('is exactly what the scrubbing replacer writes for the access fields, token-shaped input included', () => {
+    const JWT_VALUE = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
+    const records: AccessRecord[] = [
+      { status: 200, method: 'tools/call', tool: 'whoami', outcome: 'ok', latencyMs: 1.25, bytesIn: 10, bytesOut: 20, traceId: '1-5759e988-bd862e3fe1be46a994272793' as AccessRecord['traceId'], protocolEra: 'modern' },
+      { status: 401, method: 'POST', outcome: 'unauthenticated', latencyMs: 0, bytesIn: 0, bytesOut: 0, traceId: 'nope' as AccessRecord['traceId'] },
+      {
+        status: 999,
+        method: `Bearer ${JWT_VALUE}`,
+        tool: JWT_VALUE,
+        outcome: 'weird' as AccessRecord['outcome'],
+        latencyMs: Number.NaN,
+        bytesIn: -1,
+        bytesOut: 1e9,
+        principalHash: JWT_VALUE as IdentifierHash,
+        sessionHash: 'Bearer abc' as IdentifierHash,
+        traceId: JWT_VALUE as AccessRecord['traceId'],
+      },
+    ];
+    const now = new Date('2026-01-02T03:04:05.678Z');
+    for (const record of records) {
+      const fields = toAccessFields(record, 'eu-west-1', now);
+      const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null && value !== ''));
+      assert.equal(accessLine(record, 'eu-west-1', now), JSON.stringify(present, scrubbingReplacer));
+    }
   });
 });

@@ -12,7 +12,7 @@ import { createHmac, hash } from 'node:crypto';
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { OTHER, REQUEST_OUTCOME_SET, type ProtocolEra, type RequestOutcome, TOOL_NAME } from './labels.js';
-import { looksLikeToken, scrubbingReplacer } from './scrub.js';
+import { looksLikeToken, scrubbingReplacer, scrubLogString } from './scrub.js';
 import { isTraceId, type TraceId } from './trace-context.js';
 
 /** A pseudonymous identifier produced by `hashIdentifier`: 16 lower-case hex digits. */
@@ -128,19 +128,21 @@ export function toAccessFields(record: AccessRecord, region: string, now: Date =
 
 /**
  * One access record as a JSON line: the fields of {@link toAccessFields}, absent and empty ones left
- * out, every string and key through {@link scrubbingReplacer}. This is the line the Powertools
- * pipeline prints for these fields (the access formatter adds nothing to them), made without it:
- * the record is a fixed set of numbers and short labels, so the per-line work Powertools does
- * (attribute stores, deep merges, environment reads for a Lambda trace id) has nothing to add.
+ * out, every string value scrubbed exactly as {@link scrubbingReplacer} scrubs it (the keys are the
+ * fixed names above, none of them token-shaped). This is the line the Powertools pipeline prints for
+ * these fields (the access formatter adds nothing to them), made without it: the record is a fixed
+ * set of numbers and short labels, so the per-line work Powertools does (attribute stores, deep
+ * merges, environment reads for a Lambda trace id, a replacer call per value) has nothing to add.
  */
 export function accessLine(record: AccessRecord, region: string, now: Date = new Date()): string {
   const fields = toAccessFields(record, region, now);
   const present: Record<string, unknown> = {};
   for (const key in fields) {
     const value = fields[key];
-    if (value !== undefined && value !== null && value !== '') present[key] = value;
+    if (value === undefined || value === null || value === '') continue;
+    present[key] = typeof value === 'string' ? scrubLogString(value) : value;
   }
-  return JSON.stringify(present, scrubbingReplacer);
+  return JSON.stringify(present);
 }
 
 /**

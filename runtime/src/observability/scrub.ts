@@ -58,6 +58,12 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** What {@link scrubbingReplacer} writes for a string value: scrubbed, then cut to {@link MAX_LOGGED_STRING}. */
+export function scrubLogString(value: string): string {
+  const scrubbed = scrubSecrets(value);
+  return scrubbed.length > MAX_LOGGED_STRING ? `${scrubbed.slice(0, MAX_LOGGED_STRING)}…[truncated]` : scrubbed;
+}
+
 /**
  * A `JSON.stringify` replacer (Powertools Logger's `jsonReplacerFn`) that scrubs every string
  * value, every key of plain objects, and cuts strings longer than {@link MAX_LOGGED_STRING}.
@@ -65,10 +71,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  * pass through here as well.
  */
 export function scrubbingReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'string') {
-    const scrubbed = scrubSecrets(value);
-    return scrubbed.length > MAX_LOGGED_STRING ? `${scrubbed.slice(0, MAX_LOGGED_STRING)}…[truncated]` : scrubbed;
-  }
+  if (typeof value === 'string') return scrubLogString(value);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !isPlainObject(value)) return value;
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
