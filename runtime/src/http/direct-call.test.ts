@@ -88,7 +88,7 @@ function legacyBody(name: string, args: unknown, id: string | number = 3): Recor
 
 const LEGACY_HEADERS = { accept: 'application/json, text/event-stream', 'content-type': 'application/json', 'mcp-protocol-version': '2025-11-25' };
 
-function routeOf(body: unknown, headers: IncomingHttpHeaders) {
+function routeOf(body: unknown, headers: IncomingHttpHeaders | Record<string, string | undefined>) {
   return classifyInboundRequest({
     httpMethod: 'POST',
     protocolVersionHeader: headers['mcp-protocol-version'] as string | undefined,
@@ -148,6 +148,8 @@ describe('the direct tools/call path answers exactly as the SDK does', () => {
       const body = legacyBody(name, args, id);
       const call = legacyDirectCall(body, LEGACY_HEADERS);
       assert.ok(call, 'the direct path takes the request');
+      assert.equal(routeOf(body, LEGACY_HEADERS).kind, 'legacy', "the SDK's classifier routes it to the legacy era too");
+      assert.equal(routeOf(body, { ...LEGACY_HEADERS, 'mcp-protocol-version': undefined }).kind, 'legacy');
       const mine = await direct(call, 'legacy');
       const sdk = await legacy(requestOf(LEGACY_HEADERS), { authInfo: toAuthInfo(scope()), parsedBody: body });
       assert.equal(mine.status, sdk.status);
@@ -202,6 +204,8 @@ describe('the direct path leaves every other request to the SDK', () => {
     ['no Accept header', legacyBody(name, args), (({ accept: _accept, ...rest }) => rest)(LEGACY_HEADERS)],
     ['a notification', { jsonrpc: '2.0', method: 'tools/call', params: { name } }, LEGACY_HEADERS],
     ['a name that is not a string', legacyBody(7 as unknown as string, args), LEGACY_HEADERS],
+    ['the modern protocol version header (the SDK rejects this)', legacyBody(name, args), { ...LEGACY_HEADERS, 'mcp-protocol-version': '2026-07-28' }],
+    ['an unknown protocol version header', legacyBody(name, args), { ...LEGACY_HEADERS, 'mcp-protocol-version': '2099-01-01' }],
     ['an inherited property posing as params', Object.assign(Object.create({ params: { name } }) as object, { jsonrpc: '2.0', id: 1, method: 'tools/call' }), LEGACY_HEADERS],
   ];
   for (const [label, body, headers] of legacyCases) {

@@ -20,8 +20,9 @@
  *   path (its envelope validation passed); the envelope holds exactly the protocol version, the
  *   client info and the client capabilities; `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`
  *   carry exactly the values of the body.
- * - Legacy era: no `_meta` at all; `Accept` names both `application/json` and `text/event-stream`
- *   (the streamable HTTP transport's rule); the session has been checked by the caller.
+ * - Legacy era: no `_meta` at all; `MCP-Protocol-Version` absent or a 2025-era revision; `Accept`
+ *   names both `application/json` and `text/event-stream` (the streamable HTTP transport's rule);
+ *   the session has been checked by the caller.
  * - Both: the `Content-Type` is JSON by the SDK's own predicate.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -31,6 +32,7 @@ import {
   isJsonContentType,
   PROTOCOL_VERSION_META_KEY,
   SERVER_INFO_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import type { CallResult } from '../tools/invoke.js';
@@ -45,6 +47,9 @@ export interface DirectToolCall {
 }
 
 const ENVELOPE_KEYS: ReadonlySet<string> = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
+
+/** The 2025-era revisions (everything the SDK supports before the modern one). */
+const LEGACY_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < MODERN_PROTOCOL_VERSION));
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -108,8 +113,14 @@ export function modernDirectCall(route: InboundClassificationOutcome, body: unkn
   return { id: call.id, name: call.name, args: call.args };
 }
 
-/** The legacy-era `tools/call` in `body`, when the request is inside the direct path's shape. */
+/**
+ * The legacy-era `tools/call` in `body`, when the request is inside the direct path's shape. Such a
+ * request carries no envelope claim and no modern `MCP-Protocol-Version`, so the SDK's classifier
+ * routes it to the legacy era (`no-claim`) without exception; the caller need not run it.
+ */
 export function legacyDirectCall(body: unknown, headers: IncomingHttpHeaders): DirectToolCall | undefined {
+  const version = headers['mcp-protocol-version'];
+  if (version !== undefined && !(typeof version === 'string' && LEGACY_VERSIONS.has(version))) return undefined;
   const accept = single(headers, 'accept');
   if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
   if (!isJsonContentType(single(headers, 'content-type'))) return undefined;

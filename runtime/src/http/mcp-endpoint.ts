@@ -102,7 +102,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     return era === 'modern' ? modernReply(call, result, dispatch.serverInfo) : legacyReply(call, result);
   }
 
-  async function serveLegacy(req: IncomingMessage, context: HttpRequestContext): Promise<McpReply> {
+  async function serveLegacy(req: IncomingMessage, context: HttpRequestContext, call: DirectToolCall | undefined): Promise<McpReply> {
     const sessionId = headerOf(req, 'mcp-session-id') ?? null;
     const { principal } = context;
     let authInfo: AuthInfo | undefined;
@@ -151,7 +151,6 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const record = await context.span.step('session', () => sessions.getSession(sessionId, principal));
     if (!record) return sessionNotFound();
     await sessions.touchSession(sessionId, record);
-    const call = req.method === 'POST' ? legacyDirectCall(context.parsedBody, req.headers) : undefined;
     return (call && (await direct(call, context, 'legacy'))) ?? sdk();
   }
 
@@ -166,20 +165,29 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     async handle(req, context) {
       try {
         // What `isLegacyRequest` decides, from the same classifier, without building a web request.
-        const route: InboundClassificationOutcome | undefined =
-          req.method === 'POST'
-            ? classifyInboundRequest({
-                httpMethod: 'POST',
-                protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),
-                mcpMethodHeader: headerOf(req, 'mcp-method'),
-                mcpNameHeader: headerOf(req, 'mcp-name'),
-                body: context.parsedBody,
-              })
-            : undefined;
-        const isLegacy = route === undefined || route.kind === 'legacy';
-        context.record.era = isLegacy ? 'legacy' : 'modern';
-        context.span.annotate('era', context.record.era);
-        if (isLegacy) return await serveLegacy(req, context);
+        // A plain legacy tools/call is legacy to that classifier by construction (see
+        // `legacyDirectCall`), so it is not run for the most common legacy request.
+        let route: InboundClassificationOutcome | undefined;
+        let legacyCall: DirectToolCall | undefined;
+        if (req.method === 'POST') {
+          legacyCall = legacyDirectCall(context.parsedBody, req.headers);
+          if (!legacyCall) {
+            route = classifyInboundRequest({
+              httpMethod: 'POST',
+              protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),
+              mcpMethodHeader: headerOf(req, 'mcp-method'),
+              mcpNameHeader: headerOf(req, 'mcp-name'),
+              body: context.parsedBody,
+            });
+          }
+        }
+        if (route === undefined || route.kind === 'legacy') {
+          context.record.era = 'legacy';
+          context.span.annotate('era', 'legacy');
+          return await serveLegacy(req, context, legacyCall);
+        }
+        context.record.era = 'modern';
+        context.span.annotate('era', 'modern');
         return await serveModern(req, context, route);
       } catch (error) {
         if (error instanceof SessionStoreUnavailableError) {
