@@ -59,6 +59,8 @@ const { values: flags } = parseArgs({
     'no-extras': { type: 'boolean', default: false },
     /** `compiled` (tsc, as the container image runs it) or `src` (the TypeScript sources through tsx). */
     'r2-from': { type: 'string', default: 'compiled' },
+    /** A runtime already compiled elsewhere (for example an older commit's), used instead of compiling. */
+    'r2-runtime': { type: 'string' },
   },
   strict: true,
 });
@@ -215,7 +217,9 @@ async function main(): Promise<void> {
   const logFile = join(workDir, 'r2.log');
   const profileDir = join(workDir, 'profile');
 
-  const r2Runtime = flags['r2-from'] === 'src' ? 'src' : compileRuntime();
+  const given = flags['r2-runtime'];
+  const r2Runtime = given ?? (flags['r2-from'] === 'src' ? 'src' : compileRuntime());
+  if (given) console.log(`R2 runs the runtime compiled in ${given}`);
 
   const r2Port = await freePort();
   const resource = `http://127.0.0.1:${r2Port}/mcp`;
@@ -496,7 +500,7 @@ async function main(): Promise<void> {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
     sink.close();
     rmSync(workDir, { recursive: true, force: true });
-    if (r2Runtime !== 'src') rmSync(r2Runtime, { recursive: true, force: true });
+    if (r2Runtime !== 'src' && !given) rmSync(r2Runtime, { recursive: true, force: true });
   }
 }
 

@@ -35,7 +35,7 @@ export interface ProfileSummary {
 /** `node_modules/<package>` (scoped too), `runtime/src/<module>`, `bench/...`, or `node:internal`. */
 function groupOf(url: string): string {
   if (url === '') return '(native / V8)';
-  const compiled = /enterprise-mcp-bench\/runtime-\d+\/([^/]+)/.exec(url);
+  const compiled = /enterprise-mcp-bench\/(?:runtime-\d+|[^/]+\/dist)\/([^/]+)/.exec(url);
   if (compiled) return `kit ${compiled[1]}`;
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) {
@@ -51,7 +51,7 @@ function groupOf(url: string): string {
 }
 
 function shortWhere(url: string, line: number, column: number): string {
-  const compiled = /enterprise-mcp-bench\/runtime-\d+\/(.+)$/.exec(url);
+  const compiled = /enterprise-mcp-bench\/(?:runtime-\d+|[^/]+\/dist)\/(.+)$/.exec(url);
   const modules = url.lastIndexOf('node_modules/');
   const path = compiled
     ? `runtime/dist/${compiled[1]}`
