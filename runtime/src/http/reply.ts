@@ -24,10 +24,17 @@ function mediaType(value: string | null): string {
  * Writes an endpoint answer to the node response.
  *
  * A direct reply and a JSON `Response` are complete documents: they are written with a
- * `Content-Length` in one write. Any other `Response` body (an SSE stream) is streamed chunk by
+ * `Content-Length` in one write. Nothing is written once the client has gone. Any other `Response` body (an SSE stream) is streamed chunk by
  * chunk, honouring back-pressure, and stops when `signal` aborts (the client went away).
  */
 export async function writeReply(res: ServerResponse<IncomingMessage>, reply: McpReply, signal: CancelSource): Promise<void> {
+  if (signal.aborted || res.destroyed) {
+    // The client went away before its answer was ready: nothing is written, and the access log
+    // records 499 (client closed request), as the SDK answers an exchange whose client left.
+    if (!res.headersSent) res.statusCode = 499;
+    if (reply instanceof Response) await reply.body?.cancel().catch(() => undefined);
+    return;
+  }
   if (!(reply instanceof Response)) {
     if (reply.status === 204 || reply.status === 304) {
       res.writeHead(reply.status, reply.headers);
