@@ -24,7 +24,7 @@
  */
 import dgram from 'node:dgram';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -199,6 +199,7 @@ function compileRuntime(): string {
 async function main(): Promise<void> {
   const benchStarted = performance.now();
   console.log(`MCP request-path benchmark — Node ${process.version}, ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s), connections ${CONNECTIONS.join(', ')}`);
+  console.log(`Machine: ${cpus().length} CPU(s), load average ${loadavg().map((value) => value.toFixed(2)).join(' ')} at start (other processes share these cores)`);
   if (flags.profile) console.log(`PROFILE MODE: ${flags['profile-server']} runs under --cpu-prof; its figures are slowed by the profiler.`);
 
   // The X-Ray daemon stand-in: a UDP socket on loopback that counts what it receives.
@@ -375,7 +376,8 @@ async function main(): Promise<void> {
       const usage = idle.get(child.name)!;
       console.log(`  ${child.name.padEnd(6)} ${child.startupMs.toFixed(0).padStart(10)} ms ${child.readyMs.toFixed(0).padStart(9)} ms ${mb(usage.rss).padStart(8)} MB ${mb(usage.heapUsed).padStart(10)} MB`);
     }
-    console.log('  (spawn→listening includes Node start and TypeScript loading through tsx; in-process is performance.now() at listen)');
+    console.log('  (spawn→listening includes Node start and loading the scripts through tsx; R2\'s runtime itself is the compiled JS unless');
+    console.log('   --r2-from src; in-process is performance.now() at listen; R2\'s JWKS is fetched on the first request, not at start)');
 
     if (initialize.size > 0) {
       console.log(`\nlegacy initialize, ${INITIALIZE_CONNECTIONS} connections (one principal per connection)`);
@@ -495,7 +497,7 @@ async function main(): Promise<void> {
       line('getSession + touch (5 s cache)', store.getAndTouchCached);
       console.log(`  getSession + touch / bare GetItem             p50 ×${store.ratioToGetItem.p50.toFixed(2)}   p99 ×${store.ratioToGetItem.p99.toFixed(2)}`);
     }
-    console.log(`\nBenchmark finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);
+    console.log(`\nBenchmark finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')} at the end.`);
   } finally {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
     sink.close();
