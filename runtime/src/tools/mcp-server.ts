@@ -123,8 +123,3 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     },
   };
 }
-
-/** The SDK server factory alone (see {@link createToolDispatch}). */
-export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
-  return createToolDispatch(options).factory;
-}
