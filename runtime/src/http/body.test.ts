@@ -8,7 +8,7 @@ import { BodyTooLargeError, ClientGoneError, readBody } from './body.js';
 /** Starts a server whose handler hands each request to `onRequest`, and sends `payload` raw. */
 async function withRequest(payload: string, onRequest: (req: IncomingMessage) => Promise<void>): Promise<void> {
   let done!: Promise<void>;
-  const server = createServer((req, res) => {
+  const server = quietServer((req, res) => {
     done = onRequest(req).finally(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -20,6 +20,13 @@ async function withRequest(payload: string, onRequest: (req: IncomingMessage) =>
   socket.destroy();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+}
+
+/** A server whose malformed-connection errors (the client left mid-body) are expected, not failures. */
+function quietServer(listener: Parameters<typeof createServer>[1]) {
+  const server = createServer(listener!);
+  server.on('clientError', (_error, socket) => socket.destroy());
+  return server;
 }
 
 const HEAD = 'POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
@@ -44,7 +51,7 @@ describe('readBody', () => {
   });
 
   test('settles when the client went away before the body was read, instead of waiting forever', async () => {
-    const server = createServer((req) => {
+    const server = quietServer((req) => {
       // Authentication runs before the body is read; the client leaves meanwhile.
       req.socket.once('close', () => setTimeout(() => {
         assert.ok(req.destroyed, 'the request is destroyed before the body is read');
@@ -64,7 +71,7 @@ describe('readBody', () => {
   });
 
   test('settles when the client goes away while the body is being read', async () => {
-    const server = createServer((req) => {
+    const server = quietServer((req) => {
       void readBody(req, 1000).then(
         () => server.emit('outcome', 'read'),
         (error: unknown) => server.emit('outcome', error),

@@ -10,6 +10,8 @@ export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
 
+function ignoreLateError(): void {}
+
 /**
  * Reads a request body up to `limit` bytes. Stops reading and rejects with `BodyTooLargeError` as
  * soon as the limit is passed (the declared `Content-Length` is checked first, so an honest oversized
@@ -45,8 +47,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onGone);
       req.off('close', onGone);
+      // An error the request emits after this settled (a reset arriving late) has nobody to tell;
+      // without a listener it would be thrown as an uncaught exception.
+      req.off('error', onGone);
+      req.on('error', ignoreLateError);
     };
     req.on('data', onData);
     req.on('end', onEnd);
