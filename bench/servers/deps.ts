@@ -8,13 +8,14 @@
 import { startDevIssuer } from '../../runtime/src/dev/issuer.js';
 import { startDevStore } from '../../runtime/src/dev/store.js';
 import { DEFAULT_TOOLS } from '../../runtime/src/tools/catalog/index.js';
+import { catalogScopes } from '../../runtime/src/tools/registry.js';
 import { echoTool } from './echo-tool.js';
 import { announceReady, failStartup } from './hooks.js';
 
 try {
   const resource = process.env.BENCH_RESOURCE;
   if (!resource) throw new Error('BENCH_RESOURCE is required');
-  const scopes = [...new Set([...DEFAULT_TOOLS, echoTool].flatMap((tool) => tool.access.scopes))].sort();
+  const scopes = catalogScopes([...DEFAULT_TOOLS, echoTool]);
   const store = await startDevStore('bench-sessions');
   const issuer = await startDevIssuer({ resources: [resource], scopes });
   announceReady(

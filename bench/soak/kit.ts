@@ -15,6 +15,7 @@ import { requestDevToken, startDevIssuer, type DevIssuer } from '../../runtime/s
 import { DEV_AWS_ENVIRONMENT, startDevStore, type DevStore } from '../../runtime/src/dev/store.js';
 import type { DynamoSessionStore } from '../../runtime/src/session/index.js';
 import type { ToolDefinition } from '../../runtime/src/tools/definition.js';
+import { catalogScopes } from '../../runtime/src/tools/registry.js';
 
 /** Counts log lines by level, and ERROR lines by where, tool and cause; keeps no line. */
 export class LogCounter extends Writable {
@@ -102,7 +103,7 @@ export async function startSoakKit(tools: readonly ToolDefinition[], options: So
   const env = options.env ?? {};
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/mcp`;
-  const scopes = [...new Set(tools.flatMap((tool) => tool.access.scopes))].sort();
+  const scopes = catalogScopes(tools);
   const store = options.storeInProcess ? await startDevStore(`soak-${port}`) : await startStoreProcess(`soak-${port}`);
   const issuer = await startDevIssuer({ resources: [resource], scopes });
   const config = loadConfig({

@@ -6,6 +6,7 @@ import { requestDevToken, startDevIssuer, type DevIssuer } from '../src/dev/issu
 import { DEV_AWS_ENVIRONMENT, startDevStore, type DevStore } from '../src/dev/store.js';
 import type { DynamoSessionStore } from '../src/session/index.js';
 import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
+import { catalogScopes } from '../src/tools/registry.js';
 import type { ToolDefinition } from '../src/tools/definition.js';
 
 /** Everything a test needs: the real dev issuer, real dynalite, and N real server instances on loopback. */
@@ -50,7 +51,7 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const ports: number[] = [];
   for (let index = 0; index < instances; index += 1) ports.push(await freePort());
   const resource = `http://127.0.0.1:${ports[0]}/mcp`;
-  const scopes = [...new Set(tools.flatMap((tool) => tool.access.scopes))].sort();
+  const scopes = catalogScopes(tools);
   const store = await startDevStore(`sessions-${ports[0]}`);
   const devStores = [store];
   if (options.isolatedStores) for (let index = 1; index < instances; index += 1) devStores.push(await startDevStore(`sessions-${ports[index]}`));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { INITIALIZE, post, startKit, type Kit } from './harness.js';
@@ -96,11 +96,16 @@ describe('transport hygiene', () => {
   });
 
   test('keep-alive outlasts a load balancer idle timeout of 60 s', async () => {
-    const server = kit.apps[0]!;
-    void server;
-    const response = await fetch(kit.url.replace('/mcp', '/healthz'));
-    assert.equal(response.status, 200);
-    assert.ok(kit.config.http.keepAliveSeconds > 60);
+    const keepAlive = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(kit.url.replace('/mcp', '/healthz'), { agent: new Agent({ keepAlive: true }) }, (res) => {
+        res.resume();
+        resolve(String(res.headers['keep-alive'] ?? ''));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const timeout = Number(/timeout=(\d+)/.exec(keepAlive)?.[1]);
+    assert.ok(timeout > 60, `the server keeps idle connections ${timeout} s`);
   });
 
   test('/healthz reveals nothing and /readyz checks the store', async () => {

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
+import { catalogScopes } from '../src/tools/registry.js';
 import { defineTool, type ToolDefinition } from '../src/tools/definition.js';
 import { INITIALIZE, post, startKit, type Kit } from './harness.js';
 
@@ -84,7 +85,7 @@ describe('tool platform', () => {
       return response.json() as RpcResult;
     };
   }
-  const ALL = [...new Set(TEST_TOOLS.flatMap((tool) => tool.access.scopes))];
+  const ALL = catalogScopes(TEST_TOOLS);
 
   before(async () => {
     kit = await startKit({ tools: TEST_TOOLS });

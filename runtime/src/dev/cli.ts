@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOOLS } from '../tools/catalog/index.js';
+import { catalogScopes } from '../tools/registry.js';
 import { devEnvironment, freePort, writeDevState } from './environment.js';
 import { startDevIssuer } from './issuer.js';
 import { startDevStore } from './store.js';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const ports: number[] = [];
   for (let index = 0; index < instances; index += 1) ports.push(basePort === 0 ? await freePort() : basePort + index);
   const resource = `http://127.0.0.1:${ports[0]}/mcp`;
-  const scopes = [...new Set(DEFAULT_TOOLS.flatMap((tool) => tool.access.scopes))].sort();
+  const scopes = catalogScopes(DEFAULT_TOOLS);
 
   const store = await startDevStore();
   const issuer = await startDevIssuer({ resources: [resource], scopes });

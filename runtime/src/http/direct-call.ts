@@ -32,11 +32,10 @@ import {
   isJsonContentType,
   PROTOCOL_VERSION_META_KEY,
   SERVER_INFO_META_KEY,
-  SUPPORTED_PROTOCOL_VERSIONS,
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import type { CallResult } from '../tools/invoke.js';
-import { MODERN_PROTOCOL_VERSION } from '../tools/mcp-server.js';
+import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../tools/mcp-server.js';
 import type { DirectReply } from './reply.js';
 
 /** A `tools/call` the kit answers itself. */
@@ -48,8 +47,7 @@ export interface DirectToolCall {
 
 const ENVELOPE_KEYS: ReadonlySet<string> = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
 
-/** The 2025-era revisions (everything the SDK supports before the modern one). */
-const LEGACY_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < MODERN_PROTOCOL_VERSION));
+const LEGACY_VERSIONS: ReadonlySet<string> = new Set(LEGACY_PROTOCOL_VERSIONS);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

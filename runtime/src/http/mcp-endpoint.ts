@@ -3,21 +3,20 @@ import {
   classifyInboundRequest,
   createMcpHandler,
   legacyStatelessFallback,
-  SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
-import { toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
+import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
 import { jsonReply, type DirectReply, type McpReply } from './reply.js';
 import type { HttpRequestContext, McpEndpoint } from './server.js';
 import type { Telemetry } from './telemetry.js';
 
+const LEGACY_VERSIONS: ReadonlySet<string> = new Set(LEGACY_PROTOCOL_VERSIONS);
 /** Newest 2025-era revision: what a legacy client gets when it asks for one this server does not speak. */
-const LATEST_LEGACY_VERSION = '2025-11-25';
-const LEGACY_VERSIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version <= LATEST_LEGACY_VERSION));
+const LATEST_LEGACY_VERSION = LEGACY_PROTOCOL_VERSIONS[0]!;
 
 // Visible ASCII, bounded: anything else cannot be one of our ids and is answered like an unknown one.
 const SESSION_ID = /^[\x21-\x7E]{16,128}$/;

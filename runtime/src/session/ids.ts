@@ -21,18 +21,6 @@ export function sha256Hex(value: string): string {
 }
 
 /**
- * A short, stable fingerprint of a session id or handle for log lines and metrics: the first 12 hex
- * characters of its SHA-256. Ids and handles themselves are never logged. The fingerprint is also the
- * start of the item's key digest, so an operator can find the item from a log line.
- *
- * @example
- * logger.info('session deleted', { session: hashForLog(sessionId) });
- */
-export function hashForLog(id: string): string {
-  return sha256Hex(id).slice(0, 12);
-}
-
-/**
  * Digest of an owner's issuer and subject, used inside item keys. Hashing the pair as a JSON array
  * keeps it unambiguous even where an issuer or subject contains the `|` of `ownerKey`, and bounds
  * the key length whatever the token carried.

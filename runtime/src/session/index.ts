@@ -23,6 +23,5 @@ export {
   StateTooLargeError,
   type StoreFailureReason,
 } from './errors.js';
-export { hashForLog } from './ids.js';
 export { DYNAMODB_MAX_ITEM_BYTES, MAX_STORED_ITEM_BYTES } from './item-size.js';
 export { handleAccess, userStateAccess, type OwnerHandleAccess } from './user-state.js';

@@ -26,8 +26,11 @@ const SCOPE_KEY = 'enterpriseMcpScope';
 /** The stateless revision this server speaks, besides the 2025-era ones. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
+/** The 2025-era revisions (negotiated with `initialize`), newest first. */
+export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < MODERN_PROTOCOL_VERSION);
+
 /** Every protocol revision the server accepts, newest first. */
-export const PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
+export const PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION, ...LEGACY_PROTOCOL_VERSIONS];
 
 /**
  * Wraps a verified request scope in the SDK's `AuthInfo`. The token itself is not passed on: tools

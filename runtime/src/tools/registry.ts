@@ -15,6 +15,11 @@ function jsonSchemaOf(schema: z.ZodType): Tool['inputSchema'] {
   return { ...json, type: 'object' };
 }
 
+/** Every scope the given tools require, de-duplicated and sorted (the server's `scopes_supported`). */
+export function catalogScopes(definitions: readonly Pick<ToolDefinition, 'access'>[]): string[] {
+  return [...new Set(definitions.flatMap((definition) => definition.access.scopes))].sort();
+}
+
 /**
  * The set of tools this server offers, checked and converted once at start-up. Everything the
  * request path needs (descriptors, JSON schemas, the scope list) is precomputed here.
@@ -52,7 +57,7 @@ export class ToolCatalog {
     }
     check?.(definitions);
     this.byName = byName;
-    this.scopes = [...new Set(definitions.flatMap((definition) => definition.access.scopes))].sort();
+    this.scopes = catalogScopes(definitions);
   }
 
   /** All definitions, in declaration order. */
