@@ -15,6 +15,13 @@ function collect(dir, out) {
   return out;
 }
 
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(`tests need Node 22 or later (this is ${process.version}): run them through npm, which puts the pinned Node 22 first on the PATH`);
+  process.exit(1);
+}
+console.log(`node ${process.version}`);
+
 const filter = process.env.TEST_FILES;
 let files = [...collect('runtime', []), ...collect('test', [])].sort();
 if (filter) files = files.filter((f) => f.includes(filter));
