@@ -3,6 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+// oidc-provider's own in-memory adapter, handed over through its `adapter` option: the same store as
+// its default, without the start-up warning written for deployments that forgot to configure one.
+import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 import { DEV_GRANT_TYPE } from './grant.js';
 
@@ -23,6 +26,11 @@ export interface DevIssuer {
    * with claims no well-behaved issuer produces (a future `nbf`, no `exp`) to prove they are refused.
    */
   readonly signingKey: Readonly<Record<string, unknown>>;
+  /**
+   * Calls `listener` with the subject of every access token issued from now on (the client id for
+   * `client_credentials`), so a development tool can name the users its requests came from.
+   */
+  onTokenIssued(listener: (subject: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +49,8 @@ interface DevGrantContext {
   devGroups?: string[];
   devTtl?: number;
 }
+
+const CLOCK_TOLERANCE_SECONDS = 15;
 
 async function signingKey(algorithm: 'ES256' | 'RS256') {
   const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
@@ -70,8 +80,9 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   const scopeSet = new Set(options.scopes);
   const keys = [await signingKey(algorithm)];
 
-
   const configuration: Configuration = {
+    adapter: createMemoryAdapter(CLOCK_TOLERANCE_SECONDS),
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
     clients: [
       {
         client_id: clientId,
@@ -177,6 +188,14 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
     clientId,
     clientSecret,
     signingKey: keys[0]!,
+    onTokenIssued: (listener) => {
+      provider.on('access_token.issued', (token) => {
+        if (typeof token.accountId === 'string') listener(token.accountId);
+      });
+      provider.on('client_credentials.issued', (token) => {
+        if (typeof token.clientId === 'string') listener(token.clientId);
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

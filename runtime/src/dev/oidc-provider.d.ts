@@ -21,6 +21,7 @@ declare module 'oidc-provider' {
   }
   export default class Provider {
     constructor(issuer: string, configuration: Configuration);
+    on(event: 'access_token.issued' | 'client_credentials.issued', listener: (token: { accountId?: unknown; clientId?: unknown }) => void): this;
     registerGrantType(name: string, handler: (ctx: KoaContextWithOIDC) => Promise<void>, params?: string[]): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     ResourceServer: new (identifier: string, info: unknown) => { scope: string };
@@ -30,4 +31,9 @@ declare module 'oidc-provider' {
       issue(options: { use: 'idtoken' }): Promise<string>;
     };
   }
+}
+
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  /** oidc-provider's in-memory adapter factory (an LRU of 1000 entries), as its default uses it. */
+  export function createMemoryAdapter(clockTolerance?: number): (model: string) => unknown;
 }
