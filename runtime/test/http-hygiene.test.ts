@@ -45,10 +45,19 @@ describe('transport hygiene', () => {
     assert.equal(response.status, 403);
   });
 
-  test('an unsupported MCP-Protocol-Version gets 400', async () => {
+  test('an unsupported MCP-Protocol-Version gets 400 with the request id, the supported versions and the requested one', async () => {
     const response = await post(kit.url, INITIALIZE, { ...auth, 'mcp-protocol-version': '1999-01-01' });
     assert.equal(response.status, 400);
-    assert.equal((response.json() as { error: { code: number } }).error.code, -32600);
+    const body = response.json() as { id: unknown; error: { code: number; data: { supported: string[]; requested: string } } };
+    assert.equal(body.id, INITIALIZE.id);
+    assert.equal(body.error.code, -32022);
+    assert.ok(body.error.data.supported.includes('2025-11-25'));
+    assert.equal(body.error.data.requested, '1999-01-01');
+  });
+
+  test('an unsupported MCP-Protocol-Version is still refused without a token, before the body is read', async () => {
+    const response = await post(kit.url, INITIALIZE, { 'mcp-protocol-version': '1999-01-01' });
+    assert.equal(response.status, 401);
   });
 
   test('a body over the limit gets 413 before it is parsed', async () => {

@@ -61,6 +61,16 @@ export function jsonRpcError(id: string | number | null, code: number, message: 
   return { jsonrpc: '2.0', id, error: { code, message } };
 }
 
+/**
+ * The `-32022` UnsupportedProtocolVersion error: `data` lists the versions this server speaks and
+ * echoes the requested one. The echo is bounded to 64 visible ASCII characters; anything else is
+ * replaced, so no attacker-chosen bytes come back.
+ */
+export function unsupportedVersionError(id: string | number | null, requested: string, supported: readonly string[]): Record<string, unknown> {
+  const echo = requested.slice(0, 64).replace(/[^\x21-\x7E]/g, '?');
+  return { jsonrpc: '2.0', id, error: { code: JSON_RPC.unsupportedProtocolVersion, message: 'Unsupported protocol version.', data: { supported: [...supported], requested: echo } } };
+}
+
 /** JSON-RPC error codes used by the HTTP layer. */
 export const JSON_RPC = {
   parseError: -32700,
@@ -72,4 +82,8 @@ export const JSON_RPC = {
   refused: -32000,
   /** Server-defined: session not found (legacy era). */
   sessionNotFound: -32001,
+  /** MCP: the request needs a client capability the client did not declare (2026-07-28). */
+  missingClientCapability: -32021,
+  /** MCP: the requested protocol version is not spoken here. */
+  unsupportedProtocolVersion: -32022,
 } as const;

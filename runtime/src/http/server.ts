@@ -15,10 +15,11 @@ import {
   type Principal,
   type TokenVerifier,
 } from '../auth/index.js';
+import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { RuntimeConfig } from '../config/index.js';
-import { JSON_RPC, jsonRpcError } from '../errors/index.js';
+import { JSON_RPC, jsonRpcError, unsupportedVersionError } from '../errors/index.js';
 import { RateLimiter } from '../tools/limits.js';
-import { PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
+import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
 import { BodyTooLargeError, ClientGoneError, isJsonMediaType, readBody } from './body.js';
 import { ClientDisconnect } from './disconnect.js';
 import { writeReply, type McpReply } from './reply.js';
@@ -99,6 +100,18 @@ function requestIdOf(body: unknown): string | number | null {
   return null;
 }
 
+/**
+ * The versions an unsupported-version error lists: the stateless revision for a request that carries
+ * the per-request envelope (what `server/discover` names), else the 2025-era ones `initialize` negotiates.
+ */
+function versionsFor(body: unknown): readonly string[] {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const meta = (body as { params?: { _meta?: unknown } }).params?._meta;
+    if (meta && typeof meta === 'object' && PROTOCOL_VERSION_META_KEY in meta) return [MODERN_PROTOCOL_VERSION];
+  }
+  return LEGACY_PROTOCOL_VERSIONS;
+}
+
 function describeCall(body: unknown): { method?: string; tool?: string } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
   const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
@@ -174,12 +187,6 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       send(res, 413, jsonRpcError(null, JSON_RPC.invalidRequest, 'Request body too large.'), { connection: 'close', ...correlation });
       return 413;
     }
-    const version = req.headers['mcp-protocol-version'];
-    if (typeof version === 'string' && !SUPPORTED_VERSIONS.has(version)) {
-      send(res, 400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Unsupported MCP-Protocol-Version.'), correlation);
-      return 400;
-    }
-
     // Authenticate every request, initialize and discovery included, before reading the body.
     const token = bearerToken(req.headers.authorization);
     let principal: Principal;
@@ -250,6 +257,12 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         send(res, 429, jsonRpcError(requestIdOf(parsedBody), JSON_RPC.refused, 'Too many calls of this tool in progress.'), { 'retry-after': '1', ...correlation });
         return 429;
       }
+    }
+    // Checked once the body is read, so the error carries the request's JSON-RPC id (still after authentication).
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !SUPPORTED_VERSIONS.has(version)) {
+      send(res, 400, unsupportedVersionError(requestIdOf(parsedBody), version, versionsFor(parsedBody)), correlation);
+      return 400;
     }
     if (record.method) span.annotate('method', record.method);
     if (record.tool) span.annotate('tool', record.tool);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -46,14 +46,50 @@ function runSuite(args: readonly string[]): Promise<{ code: number | null; outpu
   });
 }
 
-/** The baseline's entries: `  - <scenario> # <reason>`, one a line. */
-function baselineEntries(): Array<{ scenario: string; reason: string }> {
-  const entries: Array<{ scenario: string; reason: string }> = [];
+/** The requirement sets the suite is run with, each at its own wire (see the baseline's header). */
+const REQUIREMENT_SETS = ['2026-07-28', '2025-11-25'] as const;
+type RequirementSet = (typeof REQUIREMENT_SETS)[number];
+
+interface BaselineEntry {
+  /** `<scenario>` or `<scenario>:<check-id>`. */
+  readonly entry: string;
+  readonly scenario: string;
+  readonly reason: string;
+}
+
+/** The baseline's entries per requirement set: a `<revision>:` line, then `  - <entry> # <reason>`, one a line. */
+function baselineEntries(): Map<string, BaselineEntry[]> {
+  const sections = new Map<string, BaselineEntry[]>();
+  let current: BaselineEntry[] | undefined;
   for (const line of readFileSync(BASELINE, 'utf8').split('\n')) {
-    const match = /^\s+-\s+([a-z0-9-]+)\s*(?:#\s*(.*))?$/.exec(line);
-    if (match) entries.push({ scenario: match[1]!, reason: (match[2] ?? '').trim() });
+    const section = /^(\d{4}-\d{2}-\d{2}):\s*$/.exec(line);
+    if (section) {
+      current = [];
+      sections.set(section[1]!, current);
+      continue;
+    }
+    const match = /^\s+-\s+(([a-z0-9-]+)(?::[a-z0-9-]+)?)\s*(?:#\s*(.*))?$/.exec(line);
+    if (match) {
+      assert.ok(current, `baseline entry "${match[1]}" is not under a requirement set`);
+      current.push({ entry: match[1]!, scenario: match[2]!, reason: (match[3] ?? '').trim() });
+    }
   }
-  return entries;
+  return sections;
+}
+
+/** The server scenarios a requirement set runs, scored or not, as `conformance list --requirements` prints them. */
+function serverScenariosOf(revision: RequirementSet): Set<string> {
+  const listed = spawnSync(process.execPath, [SUITE_BIN, 'list', '--requirements', revision], { env: suiteEnvironment(), encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  const scenarios = new Set<string>();
+  let inServerSection = false;
+  for (const line of listed.stdout.split('\n')) {
+    if (/^Server scenarios/.test(line)) inServerSection = true;
+    else if (line.trim() === '' || /^\S/.test(line)) inServerSection = false;
+    const item = /^\s+-\s+(\S+)(?:\s+\[(\w+)\])?$/.exec(line);
+    if (item && (inServerSection || item[2] === 'server')) scenarios.add(item[1]!);
+  }
+  return scenarios;
 }
 
 /** The per-scenario summary lines and the closing verdict of a suite run. */
@@ -104,28 +140,35 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance)', () => {
     assert.equal(status, 401);
   });
 
-  test('every baseline entry is a scenario of the suite, listed once, with a reason', () => {
-    const listed = spawnSync(process.execPath, [SUITE_BIN, 'list', '--server'], { env: suiteEnvironment(), encoding: 'utf8' });
-    assert.equal(listed.status, 0, listed.stderr);
-    const known = new Set([...listed.stdout.matchAll(/^\s+-\s+(\S+)$/gm)].map((match) => match[1]!));
-    const entries = baselineEntries();
-    assert.ok(entries.length > 0, 'the baseline lists no scenario');
-    for (const { scenario, reason } of entries) {
-      assert.ok(known.has(scenario), `baseline entry "${scenario}" is not a server scenario of the suite`);
-      assert.ok(reason.length >= 10, `baseline entry "${scenario}" gives no reason`);
+  test('every baseline entry is a scenario of its requirement set, listed once, with a reason', () => {
+    const sections = baselineEntries();
+    assert.deepEqual([...sections.keys()].sort(), [...REQUIREMENT_SETS].sort(), 'the baseline has one section per requirement set');
+    for (const revision of REQUIREMENT_SETS) {
+      const known = serverScenariosOf(revision);
+      assert.ok(known.size > 0, `the suite lists no server scenario for ${revision}`);
+      const entries = sections.get(revision)!;
+      for (const { entry, scenario, reason } of entries) {
+        assert.ok(known.has(scenario), `baseline entry "${entry}" is not a server scenario of ${revision}`);
+        assert.ok(reason.length >= 10, `baseline entry "${entry}" (${revision}) gives no reason`);
+      }
+      assert.equal(new Set(entries.map((item) => item.entry)).size, entries.length, `an entry of ${revision} is listed twice`);
     }
-    assert.equal(new Set(entries.map((entry) => entry.scenario)).size, entries.length, 'a scenario is listed twice');
   });
 
-  test('runs every server scenario: no unexpected failure, no stale baseline entry', { timeout: SUITE_TIMEOUT_MS + 30_000 }, async () => {
-    const outputDir = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
-    const started = performance.now();
-    const { code, output } = await runSuite(['server', '--url', profile.url, '--suite', 'all', '--expected-failures', BASELINE, '-o', outputDir]);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const summary = summaryOf(output);
-    console.log(`conformance suite against ${profile.url} (${seconds} s):\n${summary}`);
-    assert.equal(code, 0, `the conformance suite exited with ${code}; per-check results are in ${outputDir}\n${summary}`);
-    assert.match(summary, /Baseline check passed/);
-    rmSync(outputDir, { recursive: true, force: true });
-  });
+  for (const revision of REQUIREMENT_SETS) {
+    test(`--requirements ${revision}: no unexpected failure, no stale baseline entry`, { timeout: SUITE_TIMEOUT_MS + 30_000 }, async () => {
+      const outputDir = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
+      // The suite reads a baseline of one list; this run's section is written out in that form.
+      const baseline = join(outputDir, 'baseline.yml');
+      writeFileSync(baseline, `server:\n${(baselineEntries().get(revision) ?? []).map((item) => `  - ${item.entry}\n`).join('')}`);
+      const started = performance.now();
+      const { code, output } = await runSuite(['server', '--url', profile.url, '--requirements', revision, '--expected-failures', baseline, '-o', join(outputDir, 'results')]);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const summary = summaryOf(output);
+      console.log(`conformance suite --requirements ${revision} against ${profile.url} (${seconds} s):\n${summary}`);
+      assert.equal(code, 0, `the conformance suite exited with ${code}; per-check results are in ${outputDir}\n${summary}`);
+      assert.match(summary, /Baseline check passed/);
+      rmSync(outputDir, { recursive: true, force: true });
+    });
+  }
 });
