@@ -136,8 +136,13 @@ describe('tool platform', () => {
     assert.match(text, /text must be at most 1000 characters/);
     assert.ok(!text.includes('zebra'), 'the value is not echoed');
     const unknown = await rpc('tools/call', { name: 'whoami', arguments: { extra: 'zebra' } });
-    assert.match(unknown.result!.content![0]!.text, /extra is not an accepted argument/);
-    assert.ok(!unknown.result!.content![0]!.text.includes('zebra'));
+    assert.match(unknown.result!.content![0]!.text, /arguments must be empty: this takes no fields/);
+    assert.ok(!/zebra|extra/.test(unknown.result!.content![0]!.text), 'neither the unknown key nor its value is echoed');
+    const missing = await rpc('tools/call', { name: 'notes_add', arguments: {} });
+    assert.match(missing.result!.content![0]!.text, /text is required/);
+    const pattern = await rpc('tools/call', { name: 'notes_remove', arguments: { id: 'zebra-01' } });
+    assert.match(pattern.result!.content![0]!.text, /id must be a note id as notes_list shows it/);
+    assert.doesNotMatch(pattern.result!.content![0]!.text, /zebra|regex/);
   });
 
   test('deeply nested arguments are refused before validation', async () => {

@@ -5,6 +5,8 @@
  * reaches the client.
  */
 
+export { MAX_DESCRIBED_ISSUES, ruleFor, validateArguments } from './validation.js';
+
 /** The kinds of failure a client may be told about. */
 export type PublicErrorKind =
   | 'invalid_arguments'

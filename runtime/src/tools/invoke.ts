@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { z } from 'zod';
 import { ownerKey, type Principal } from '../auth/principal.js';
-import { PublicError, publicErrorText, toPublicError } from '../errors/index.js';
+import { PublicError, publicErrorText, toPublicError, validateArguments } from '../errors/index.js';
 import type { HandleAccess, OutputFilterProfile, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
 import type { ConcurrencyLimiter } from './limits.js';
 
@@ -77,29 +76,6 @@ function withinShape(value: unknown): boolean {
     }
   }
   return true;
-}
-
-const RULES: Record<string, (issue: z.core.$ZodIssue) => string> = {
-  invalid_type: (issue) => `must be ${'expected' in issue ? String(issue.expected) : 'of another type'}`,
-  too_big: (issue) => ('maximum' in issue ? `must be at most ${String(issue.maximum)}${'origin' in issue && issue.origin === 'string' ? ' characters' : ''}` : 'is too big'),
-  too_small: (issue) => ('minimum' in issue ? `must be at least ${String(issue.minimum)}${'origin' in issue && issue.origin === 'string' ? ' characters' : ''}` : 'is too small'),
-  unrecognized_keys: () => 'is not an accepted argument',
-  invalid_format: (issue) => `must be a valid ${'format' in issue ? String(issue.format) : 'value'}`,
-  invalid_value: () => 'is not one of the accepted values',
-  not_multiple_of: () => 'is not an accepted multiple',
-};
-
-/** Field names and rules only: never a value. Unknown keys are named (they are names, not values). */
-function describeIssues(error: z.ZodError): string[] {
-  return error.issues.slice(0, 10).map((issue) => {
-    const rule = RULES[issue.code]?.(issue) ?? 'is not valid';
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys.map((key) => key.slice(0, 64).replace(/[^\w.-]/g, '?'));
-      return `${keys.join(', ')} ${rule}`;
-    }
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : 'arguments';
-    return `${path} ${rule}`;
-  });
 }
 
 function outcomeOf(error: PublicError): ToolCallOutcome {
@@ -201,8 +177,8 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
       if (!withinShape(request.args)) {
         throw new PublicError('invalid_arguments', [`arguments must nest at most ${ARGUMENT_LIMITS.depth} levels and hold at most ${ARGUMENT_LIMITS.nodes} values`]);
       }
-      const result = tool.input.safeParse(request.args ?? {});
-      if (!result.success) throw new PublicError('invalid_arguments', describeIssues(result.error));
+      const result = validateArguments(tool.input, request.args ?? {});
+      if (!result.success) throw new PublicError('invalid_arguments', result.problems);
       const credential = deps.findCredential(result.data);
       if (credential !== undefined) {
         deps.observer.credentialInput(tool.name);

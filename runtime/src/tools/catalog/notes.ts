@@ -69,7 +69,13 @@ export const notesRemove = defineTool({
   name: 'notes_remove',
   title: 'Remove a note',
   description: 'Removes one of your notes by its id.',
-  input: z.strictObject({ id: z.string().length(8).regex(/^[0-9a-f]{8}$/).describe('The note id shown by notes_list.') }),
+  input: z.strictObject({
+    id: z
+      .string()
+      .length(8)
+      .regex(/^[0-9a-f]{8}$/, 'must be a note id as notes_list shows it: 8 characters of 0-9 and a-f')
+      .describe('The note id shown by notes_list.'),
+  }),
   output: notesOutput,
   access: { scopes: ['mcp:notes.write'] },
   stateScope: 'notes',
