@@ -1,5 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
-import { createTokenVerifier, type TokenVerifier } from './auth/index.js';
+import { createLocalJWKSet } from 'jose';
+import { createTokenVerifier, verifierByIssuer, type TokenVerifier } from './auth/index.js';
+import { AuthzStore, createAuthorizationServer, createLocalSigner, type AuthorizationServer } from './authz/index.js';
 import type { RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
 import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
@@ -8,6 +10,7 @@ import { createMcpHttpServer, type RunningServer } from './http/server.js';
 import type { Telemetry } from './http/telemetry.js';
 import { createObservability, type Observability } from './observability/index.js';
 import {
+  createSessionStoreClient,
   DynamoSessionStore,
   SessionStoreUnavailableError,
   StateConflictError,
@@ -37,6 +40,8 @@ export interface AppOverrides {
   readonly keys?: JWTVerifyGetKey;
   /** Where logs and EMF metrics go. @default process.stdout */
   readonly logStream?: NodeJS.WritableStream;
+  /** How the authorization server reaches the session table. @default - the configured region and the SDK's endpoint resolution */
+  readonly storeClient?: SessionStoreClientOptions;
 }
 
 /** A running kit server. */
@@ -120,6 +125,43 @@ function outputFilterOf(moderation: ModerationProvider): OutputFilter {
 }
 
 /**
+ * The authorization server of the configuration, and the verifier of the tokens it signs: the same
+ * rules as for the identity provider's tokens (pinned ES256, exact issuer, `aud` = this resource,
+ * `typ: at+jwt`), keys from the signer itself rather than from the network.
+ */
+async function startBroker(
+  config: RuntimeConfig,
+  scopes: readonly string[],
+  storeClient: SessionStoreClientOptions | undefined,
+  observability: Observability,
+): Promise<{ issuer: string; server: AuthorizationServer; verifier: TokenVerifier; close(): void }> {
+  const broker = config.broker!;
+  const signer = await createLocalSigner(broker.signingKey);
+  const client = createSessionStoreClient({ region: config.region, ...storeClient });
+  const server = createAuthorizationServer({
+    config: broker,
+    store: new AuthzStore({ client, tableName: config.sessions.tableName }),
+    signer,
+    scopes,
+    onFailure: (where, error) => observability.logger.info('sign-in refused', { where, error: error instanceof Error ? error.message : 'unknown' }),
+  });
+  const verifier = createTokenVerifier(
+    {
+      profile: 'oidc',
+      issuer: broker.issuer,
+      audience: broker.resource,
+      tokenTypes: ['at+jwt'],
+      algorithms: [signer.algorithm],
+      clockToleranceSeconds: config.auth.clockToleranceSeconds,
+      jwks: config.auth.jwks,
+      authorizationServers: [broker.issuer],
+    },
+    { keys: createLocalJWKSet({ keys: [signer.publicJwk] }) },
+  );
+  return { issuer: broker.issuer, server, verifier, close: () => client.destroy() };
+}
+
+/**
  * Builds and starts the server from a validated configuration: token verifier, session store, tool
  * catalog (refused at start-up if any tool asks for credentials or carries injection text),
  * output filters, observability, and the HTTP server.
@@ -138,7 +180,9 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   const telemetry = telemetryOf(observability);
   const catalog = new ToolCatalog(overrides.tools ?? DEFAULT_TOOLS, assertCatalogSafe);
   const sessions = overrides.sessions ?? createSessionStore(config);
-  const verifier: TokenVerifier = createTokenVerifier(config.auth, overrides.keys ? { keys: overrides.keys } : {});
+  const idpVerifier: TokenVerifier = createTokenVerifier(config.auth, overrides.keys ? { keys: overrides.keys } : {});
+  const broker = config.broker ? await startBroker(config, catalog.scopes, overrides.storeClient, observability) : undefined;
+  const verifier = broker ? verifierByIssuer(new Map([[broker.issuer, broker.verifier]]), idpVerifier) : idpVerifier;
   const limiter = new ConcurrencyLimiter();
   const moderation = createModerationProvider(
     config.moderation.provider === 'bedrock'
@@ -188,12 +232,14 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
     },
     readiness: [() => sessions.ping()],
+    ...(broker ? { authz: broker.server } : {}),
   });
   let running: RunningServer;
   try {
     running = await http.listen();
   } catch (error) {
     if (!overrides.sessions) sessions.close();
+    broker?.close();
     await observability.close();
     throw error;
   }
@@ -209,6 +255,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       await running.close();
       await endpoint.close();
       if (!overrides.sessions) sessions.close();
+      broker?.close();
       await observability.close();
     },
   };

@@ -1,6 +1,6 @@
 export type { Principal } from './principal.js';
 export { ownerKey } from './principal.js';
-export { AuthenticationError, bearerToken, createTokenVerifier, MAX_TOKEN_BYTES } from './verifier.js';
+export { AuthenticationError, bearerToken, createTokenVerifier, MAX_TOKEN_BYTES, verifierByIssuer } from './verifier.js';
 export type { AuthFailureReason, TokenVerifier, VerifierOptions } from './verifier.js';
 export {
   authenticationChallenge,

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config/index.js';
 import type { Principal } from './principal.js';
 
@@ -228,4 +228,25 @@ export function bearerToken(authorization: string | undefined): string | undefin
   if (authorization.slice(0, space).toLowerCase() !== 'bearer') return undefined;
   const token = authorization.slice(space + 1).trim();
   return token.length > 0 && !token.includes(' ') ? token : undefined;
+}
+
+/**
+ * One verifier for tokens of several issuers: the unverified `iss` only picks which verifier checks
+ * the token (each still requires its own exact issuer, keys, audience and type), so a token cannot
+ * choose weaker rules than those of the issuer it names.
+ *
+ * @param byIssuer - verifiers keyed by exact issuer; tokens of other issuers go to `fallback`.
+ */
+export function verifierByIssuer(byIssuer: ReadonlyMap<string, TokenVerifier>, fallback: TokenVerifier): TokenVerifier {
+  return {
+    verify(token) {
+      let issuer: unknown;
+      try {
+        if (token.length <= MAX_TOKEN_BYTES) issuer = decodeJwt(token).iss;
+      } catch {
+        // malformed tokens are refused by the fallback with its own reason
+      }
+      return (typeof issuer === 'string' ? byIssuer.get(issuer) : undefined)?.verify(token) ?? fallback.verify(token);
+    },
+  };
 }

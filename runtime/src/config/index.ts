@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BrokerConfigError, loadBrokerConfig, type BrokerConfig } from '../authz/config.js';
 
 /** Thrown when the environment does not describe a valid configuration. The message names the variable. */
 export class ConfigError extends Error {
@@ -127,6 +128,8 @@ export interface RuntimeConfig {
     readonly shutdownGraceSeconds: number;
   };
   readonly auth: AuthConfig;
+  /** The authorization server in front of the identity provider, when `MCP_BROKER` is on. */
+  readonly broker?: BrokerConfig;
   readonly region: string;
   readonly sessions: {
     readonly tableName: string;
@@ -194,6 +197,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fail('MCP_SESSION_MAX_SECONDS', e.MCP_SESSION_MAX_SECONDS, 'must not be shorter than MCP_SESSION_IDLE_SECONDS');
   }
 
+  let broker: BrokerConfig | undefined;
+  try {
+    broker = loadBrokerConfig(env, publicUrl);
+  } catch (error) {
+    if (error instanceof BrokerConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+  // With the broker on, the protected-resource metadata names this server's own authorization server.
+  const defaultServers = (fallback: string): string[] => e.MCP_AUTHORIZATION_SERVERS ?? [broker ? broker.issuer : fallback];
+
   const jwks: JwksConfig = {
     timeoutMs: e.MCP_JWKS_TIMEOUT_MS,
     cooldownSeconds: e.MCP_JWKS_COOLDOWN_SECONDS,
@@ -220,7 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jwks,
       // Cognito's discovery lacks code_challenge_methods_supported: the server publishes its own
       // RFC 8414 document for the pool and points clients at itself.
-      authorizationServers: e.MCP_AUTHORIZATION_SERVERS ?? [publicUrl.origin],
+      authorizationServers: defaultServers(publicUrl.origin),
     };
   } else {
     const issuer = e.MCP_OIDC_ISSUER ?? fail('MCP_OIDC_ISSUER', undefined, 'is required for the oidc profile');
@@ -233,7 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       algorithms: e.MCP_JWT_ALGORITHMS,
       clockToleranceSeconds: e.MCP_CLOCK_TOLERANCE_SECONDS,
       jwks,
-      authorizationServers: e.MCP_AUTHORIZATION_SERVERS ?? [issuer],
+      authorizationServers: defaultServers(issuer),
     };
   }
 
@@ -261,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownGraceSeconds: e.MCP_SHUTDOWN_GRACE_SECONDS,
     },
     auth,
+    ...(broker ? { broker } : {}),
     region: e.AWS_REGION,
     sessions: {
       tableName: e.MCP_SESSION_TABLE,

@@ -16,6 +16,7 @@ import {
   type TokenVerifier,
 } from '../auth/index.js';
 import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import type { AuthorizationServer } from '../authz/index.js';
 import type { RuntimeConfig } from '../config/index.js';
 import { JSON_RPC, jsonRpcError, unsupportedVersionError } from '../errors/index.js';
 import { RateLimiter } from '../tools/limits.js';
@@ -63,6 +64,8 @@ export interface HttpServerDependencies {
   readonly toolSlotAvailable: (principal: Principal, tool: string) => boolean;
   /** Readiness checks of dependencies; each resolves or rejects within its own timeout. */
   readonly readiness: ReadonlyArray<() => Promise<void>>;
+  /** The sign-in endpoints (metadata, registration, authorize, consent, token), when the broker is on. */
+  readonly authz?: AuthorizationServer;
 }
 
 /** A started server. */
@@ -309,6 +312,12 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       if (!host || !allowedHosts.has(hostnameOf(host))) {
         status = 421;
         send(res, 421, jsonRpcError(null, JSON_RPC.invalidRequest, 'Misdirected request.'));
+        return;
+      }
+      // Sign-in endpoints are called by browsers of any origin (public clients, CORS without
+      // credentials) and check their own requests: CSRF tokens, cookies bound to the flow, PKCE.
+      if (deps.authz && (await deps.authz.handle(req, res, url))) {
+        status = res.statusCode;
         return;
       }
       const origin = req.headers.origin;
