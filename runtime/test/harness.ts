@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createSessionStore, startApp, type App, type AppOverrides } from '../src/app.js';
+import { generateSigningKey } from '../src/authz/index.js';
 import { loadConfig, type RuntimeConfig } from '../src/config/index.js';
 import { devEnvironment, freePort } from '../src/dev/environment.js';
 import { requestDevToken, startDevIssuer, type DevIssuer } from '../src/dev/issuer.js';
@@ -34,6 +35,8 @@ export interface KitOptions {
   readonly overrides?: Omit<AppOverrides, 'tools' | 'sessions' | 'logStream'>;
   /** Give every instance its own store, as two regions look before replication catches up. */
   readonly isolatedStores?: boolean;
+  /** Turn on the kit's sign-in (authorization server) in front of the dev issuer's interactive login. */
+  readonly broker?: boolean;
 }
 
 /** The store an instance with `config` builds, pointed explicitly at a dev store (instances of one process may use different ones). */
@@ -55,14 +58,18 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const store = await startDevStore(`sessions-${ports[0]}`);
   const devStores = [store];
   if (options.isolatedStores) for (let index = 1; index < instances; index += 1) devStores.push(await startDevStore(`sessions-${ports[index]}`));
-  const issuer = await startDevIssuer({ resources: [resource], scopes });
+  const issuer = await startDevIssuer({ resources: [resource], scopes, brokerRedirectUris: [`http://127.0.0.1:${ports[0]}/oauth/callback`] });
+  const broker = options.broker ? { ...issuer.broker, signingKey: await generateSigningKey() } : undefined;
   const logs: string[] = [];
   const apps: App[] = [];
   const stores: DynamoSessionStore[] = [];
   let config: RuntimeConfig | undefined;
   for (const [index, port] of ports.entries()) {
     const instanceStore = devStores[index] ?? store;
-    const env = { ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: instanceStore.endpoint, tableName: instanceStore.tableName }), ...options.env };
+    const env = {
+      ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: instanceStore.endpoint, tableName: instanceStore.tableName, ...(broker ? { broker } : {}) }),
+      ...options.env,
+    };
     const instanceConfig = loadConfig(env);
     config ??= instanceConfig;
     const logStream = new PassThrough();
@@ -78,7 +85,8 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
     });
     const sessions = newStore(instanceStore, instanceConfig);
     stores.push(sessions);
-    apps.push(await startApp(instanceConfig, { ...options.overrides, tools, sessions, logStream }));
+    const storeClient = { endpoint: instanceStore.endpoint, credentials: { accessKeyId: DEV_AWS_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: DEV_AWS_ENVIRONMENT.AWS_SECRET_ACCESS_KEY } };
+    apps.push(await startApp(instanceConfig, { ...options.overrides, tools, sessions, logStream, storeClient }));
   }
   return {
     issuer,

@@ -91,7 +91,6 @@ const registrationSchema = z
 
 /** Printable, single-line text of at most `max` characters (control and bidi characters removed). */
 export function displayText(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, max);
 }
 

@@ -313,8 +313,18 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       return;
     }
     // Someone else signed in than the browser remembered: ask this user.
-    const { upstream: _leg, ...rest } = flow;
-    const waiting: Flow = { ...rest, user, csrf: newSecret() };
+    // The upstream leg is spent: the waiting flow keeps the user, a fresh CSRF token, and no leg.
+    const waiting: Flow = {
+      clientId: flow.clientId,
+      redirectUri: flow.redirectUri,
+      ...(flow.state !== undefined ? { state: flow.state } : {}),
+      codeChallenge: flow.codeChallenge,
+      scopes: flow.scopes,
+      resource: flow.resource,
+      approved: false,
+      user,
+      csrf: newSecret(),
+    };
     await flows.updateFlow(flowId, waiting);
     sendConsentPage(res, consentView(flowId, waiting, client, user));
   }

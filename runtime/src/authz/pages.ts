@@ -15,17 +15,21 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
 
 /**
  * Sends a server-rendered page with the headers every sign-in page carries: a strict CSP (no
- * script at all, the one style by hash, no framing, forms only to `formTargets`), no caching, no
- * referrer, no MIME sniffing.
+ * script at all, the one style by hash, no framing, forms only to this origin and `formTargets`
+ * (browsers apply `form-action` to the redirects after a submission too)), no caching, no referrer,
+ * no MIME sniffing.
+ *
+ * @param formTargets - origins (or `scheme:` sources) a form's redirect chain may reach; `'unrestricted'`
+ *   leaves `form-action` out (the dev login page, whose chain ends at whatever client signs in).
  */
-export function sendPage(res: ServerResponse, status: number, title: string, body: string, formTargets: readonly string[] = []): void {
+export function sendPage(res: ServerResponse, status: number, title: string, body: string, formTargets: readonly string[] | 'unrestricted' = []): void {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main aria-labelledby="title"><h1 id="title">${escapeHtml(title)}</h1>${body}</main></body></html>`;
-  const formAction = formTargets.length > 0 ? `'self' ${formTargets.join(' ')}` : "'none'";
+  const formAction = formTargets === 'unrestricted' ? '' : ` form-action ${["'self'", ...formTargets].join(' ')};`;
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html).toString(),
     'cache-control': 'no-store',
-    'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; img-src 'none'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; img-src 'none';${formAction} frame-ancestors 'none'; base-uri 'none'`,
     'x-frame-options': 'DENY',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',

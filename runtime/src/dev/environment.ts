@@ -54,6 +54,8 @@ export function devEnvironment(options: {
   readonly ports: readonly number[];
   readonly storeEndpoint: string;
   readonly tableName: string;
+  /** The kit's sign-in in front of the dev issuer (the issuer's broker client and a shared signing key). */
+  readonly broker?: { readonly clientId: string; readonly clientSecret: string; readonly signingKey: string };
 }): Record<string, string> {
   const hosts = options.ports.flatMap((port) => [`127.0.0.1:${port}`, `localhost:${port}`]);
   return {
@@ -70,5 +72,15 @@ export function devEnvironment(options: {
     MCP_SESSION_TABLE: options.tableName,
     MCP_SHUTDOWN_GRACE_SECONDS: '5',
     POWERTOOLS_SERVICE_NAME: 'enterprise-mcp-dev',
+    ...(options.broker
+      ? {
+          MCP_BROKER: 'on',
+          MCP_BROKER_UPSTREAM_ISSUER: options.issuer,
+          MCP_BROKER_UPSTREAM_CLIENT_ID: options.broker.clientId,
+          MCP_BROKER_UPSTREAM_CLIENT_SECRET: options.broker.clientSecret,
+          MCP_BROKER_UPSTREAM_SCOPES: 'openid,profile,groups',
+          MCP_BROKER_SIGNING_KEY: options.broker.signingKey,
+        }
+      : {}),
   };
 }

@@ -8,6 +8,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 import { DEV_GRANT_TYPE } from './grant.js';
+import { DevAccounts, INTERACTION_PATH, serveInteraction } from './login.js';
 
 export { DEV_GRANT_TYPE } from './grant.js';
 export { requestDevToken } from './token-request.js';
@@ -21,6 +22,8 @@ export interface DevIssuer {
   /** Confidential client allowed to use the dev grant. */
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The kit's broker as a confidential client of this issuer (authorization code + PKCE, interactive login). */
+  readonly broker: { readonly clientId: string; readonly clientSecret: string };
   /**
    * The issuer's private signing key (JWK). Development and tests only: it lets a test sign tokens
    * with claims no well-behaved issuer produces (a future `nbf`, no `exp`) to prove they are refused.
@@ -41,6 +44,11 @@ export interface DevIssuerOptions {
   readonly scopes: readonly string[];
   /** Port on 127.0.0.1. @default 0 (any free port) */
   readonly port?: number;
+  /**
+   * Redirect URIs of the broker client (`<server origin>/oauth/callback`), whose sign-ins go through
+   * the interactive login page. @default - none: the broker client cannot sign anyone in
+   */
+  readonly brokerRedirectUris?: readonly string[];
   /** Signing algorithm. @default 'ES256' */
   readonly algorithm?: 'ES256' | 'RS256';
 }
@@ -79,6 +87,8 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   const clientSecret = randomBytes(24).toString('base64url');
   const scopeSet = new Set(options.scopes);
   const keys = [await signingKey(algorithm)];
+  const broker = { clientId: 'mcp-broker', clientSecret: randomBytes(24).toString('base64url') };
+  const accounts = new DevAccounts();
 
   const configuration: Configuration = {
     adapter: createMemoryAdapter(CLOCK_TOLERANCE_SECONDS),
@@ -94,9 +104,25 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
         id_token_signed_response_alg: algorithm,
         scope: ['openid', ...options.scopes].join(' '),
       },
+      {
+        client_id: broker.clientId,
+        client_secret: broker.clientSecret,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [...(options.brokerRedirectUris ?? [])],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: algorithm,
+        scope: 'openid profile groups',
+      },
     ],
+    // The login page of the interactive sign-in (served below); consent is the broker's job.
+    interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `${INTERACTION_PATH}${interaction.uid}` },
+    claims: { openid: ['sub'], profile: ['preferred_username'], groups: ['groups'] },
+    conformIdTokenClaims: false,
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    pkce: { required: () => true },
     jwks: { keys },
-    scopes: ['openid', ...options.scopes],
+    scopes: ['openid', 'profile', 'groups', ...options.scopes],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -125,8 +151,15 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
       AccessToken: (ctx: KoaContextWithOIDC) => (ctx as unknown as DevGrantContext | undefined)?.devTtl ?? 3600,
       ClientCredentials: 3600,
       IdToken: 3600,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+      AuthorizationCode: 60,
     },
-    findAccount: (_ctx: KoaContextWithOIDC, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+    findAccount: (_ctx: KoaContextWithOIDC, sub: string) => ({
+      accountId: sub,
+      claims: () => ({ sub, preferred_username: sub, groups: accounts.groups(sub) }),
+    }),
     enabledJWA: { authorizationSigningAlgValues: [algorithm], idTokenSigningAlgValues: [algorithm] },
   };
 
@@ -179,7 +212,12 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
     },
     ['sub', 'scope', 'groups', 'ttl', 'resource'],
   );
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    void serveInteraction(provider, accounts, req, res).then((served) => {
+      if (!served) callback(req, res);
+    });
+  });
 
   return {
     issuer,
@@ -187,6 +225,7 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
     jwksUri: `${issuer}/jwks`,
     clientId,
     clientSecret,
+    broker,
     signingKey: keys[0]!,
     onTokenIssued: (listener) => {
       provider.on('access_token.issued', (token) => {

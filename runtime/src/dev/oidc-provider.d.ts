@@ -19,6 +19,19 @@ declare module 'oidc-provider' {
     expiration: number;
     save(): Promise<string>;
   }
+  export interface InteractionDetails {
+    uid: string;
+    prompt: { name: string; details: { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> } };
+    params: Record<string, unknown>;
+    session?: { accountId?: string };
+    grantId?: string;
+  }
+  interface GrantInstance {
+    addOIDCScope(scope: string): void;
+    addOIDCClaims(claims: string[]): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+  }
   export default class Provider {
     constructor(issuer: string, configuration: Configuration);
     on(event: 'access_token.issued' | 'client_credentials.issued', listener: (token: { accountId?: unknown; clientId?: unknown }) => void): this;
@@ -26,6 +39,12 @@ declare module 'oidc-provider' {
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     ResourceServer: new (identifier: string, info: unknown) => { scope: string };
     AccessToken: new (properties: Record<string, unknown>) => TokenInstance;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    Grant: {
+      new (properties: { accountId: string; clientId: string }): GrantInstance;
+      find(id: string): Promise<GrantInstance | undefined>;
+    };
     IdToken: new (claims: Record<string, unknown>, options: { ctx: KoaContextWithOIDC }) => {
       scope: string;
       issue(options: { use: 'idtoken' }): Promise<string>;

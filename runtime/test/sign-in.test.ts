@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { auth as legacyAuth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { OAuthClientInformationFull, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { decodeJwt } from 'jose';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, RedirectCatcher, signInInBrowser } from './browser.js';
+import { startKit, type Kit } from './harness.js';
+
+/** A stock client's OAuth state, in memory: what Claude Code or VS Code keep in their own stores. */
+class MemoryProvider implements OAuthClientProvider {
+  client?: OAuthClientInformationFull;
+  saved?: OAuthTokens;
+  verifier = '';
+  authorizationUrl?: URL;
+  constructor(readonly redirectUrl: string, readonly name: string) {}
+  get clientMetadata() {
+    return { client_name: this.name, redirect_uris: [this.redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+  }
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(info: OAuthClientInformationFull) {
+    this.client = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  discovery?: unknown;
+  saveDiscoveryState(state: unknown) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery as never;
+  }
+}
+
+describe('stock MCP clients sign in through the kit (no pre-made token)', () => {
+  let kit: Kit;
+  let browser: Browser;
+  const catcher = new RedirectCatcher();
+  before(async () => {
+    kit = await startKit({ broker: true });
+    browser = await launchBrowser();
+    await catcher.start();
+  });
+  after(async () => {
+    await browser?.close();
+    await catcher.stop();
+    await kit?.close();
+  });
+
+  async function browserSignIn(url: URL, user: { name: string; groups: string }): Promise<URL> {
+    const context = await browser.newContext();
+    try {
+      return await signInInBrowser(await context.newPage(), url.href, user, catcher.next());
+    } finally {
+      await context.close();
+    }
+  }
+
+  test('SDK v1 auth(): DCR, consent and login in chromium, then tools/list and whoami in the 2025-11-25 era', async () => {
+    const provider = new MemoryProvider(catcher.url, 'Legacy SDK test client');
+    assert.equal(await legacyAuth(provider, { serverUrl: kit.url }), 'REDIRECT');
+    assert.ok(provider.client?.client_id.startsWith('dyn-'), 'registered dynamically');
+    const back = await browserSignIn(provider.authorizationUrl!, { name: 'carol', groups: 'staff' });
+    assert.equal(back.searchParams.get('iss'), new URL(kit.url).origin, 'RFC 9207 iss in the authorization response');
+    assert.equal(await legacyAuth(provider, { serverUrl: kit.url, authorizationCode: back.searchParams.get('code')! }), 'AUTHORIZED');
+    const claims = decodeJwt(provider.saved!.access_token);
+    assert.equal(claims.aud, kit.resource, 'bound to the resource');
+    assert.equal(claims.client_id, provider.client!.client_id);
+    assert.ok(provider.saved!.refresh_token, 'a refresh token for the refresh grant');
+
+    const client = new LegacyClient({ name: 'signed-in-legacy', version: '1.0.0' });
+    await client.connect(new LegacyTransport(new URL(kit.url), { authProvider: provider }));
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'search_documents'), 'staff see the document search');
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      const identity = result.structuredContent as { subject: string; clientId: string; groups: string[] };
+      assert.equal(identity.subject, 'carol');
+      assert.equal(identity.clientId, provider.client!.client_id, 'the MCP client id is part of the principal');
+      assert.deepEqual(identity.groups, ['staff']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('SDK v2 OAuth flow through the transport: DCR, browser sign-in, finishAuth, then the 2026-07-28 era', async () => {
+    const provider = new MemoryProvider(catcher.url, 'Modern SDK test client');
+    const connect = async () => {
+      const client = new Client({ name: 'signed-in-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      const transport = new StreamableHTTPClientTransport(new URL(kit.url), { authProvider: provider as never });
+      await client.connect(transport);
+      return { client, transport };
+    };
+    const first = new StreamableHTTPClientTransport(new URL(kit.url), { authProvider: provider as never });
+    const refused = new Client({ name: 'signed-in-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await assert.rejects(refused.connect(first).then(() => refused.listTools()), UnauthorizedError);
+    assert.ok(provider.authorizationUrl, 'the client was sent to sign in');
+    const back = await browserSignIn(provider.authorizationUrl, { name: 'dave', groups: 'analysts' });
+    await first.finishAuth(back.searchParams);
+    await first.close().catch(() => undefined);
+    const { client } = await connect();
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'generate_report'), 'analysts see the reports');
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      const identity = result.structuredContent as { subject: string; clientId: string; groups: string[] };
+      assert.equal(identity.subject, 'dave');
+      assert.equal(identity.clientId, provider.client!.client_id);
+      assert.deepEqual(identity.groups, ['analysts']);
+    } finally {
+      await client.close();
+    }
+  });
+});
