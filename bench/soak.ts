@@ -537,7 +537,7 @@ async function operation(shared: Shared, lane: Lane, name: CategoryName, variant
       const response = await client.send(kit.url, 'POST', headers, body);
       const session = response.headers['mcp-session-id'];
       lane.session = typeof session === 'string' ? session : undefined;
-      if (response.status !== 200 || lane.session === undefined || !/^[A-Za-z0-9_-]{43}$/.test(lane.session)) return brief(response);
+      if (response.status !== 200 || lane.session === undefined || !/^[A-Za-z0-9_-]{45}$/.test(lane.session)) return brief(response);
       return rpc(response)?.result?.protocolVersion === LEGACY_VERSION ? undefined : brief(response);
     }
     case 'legacy.initialized': {

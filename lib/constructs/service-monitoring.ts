@@ -22,7 +22,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { SESSION_TABLE, SESSION_TABLE_ACTIONS } from '../../runtime/src/session/table-schema.js';
+import { SESSION_TABLE_ACTIONS } from '../../runtime/src/session/table-schema.js';
 
 /** Alarm thresholds. */
 export interface ServiceAlarmThresholds {
@@ -244,15 +244,12 @@ export class ServiceMonitoring extends Construct {
       period: minute,
       label: 'slowest operation p99 (ms)',
     });
-    const indexName = SESSION_TABLE.ownerIndex.name;
     const throttleMetrics: Record<string, IMetric> = {
       rt: tableMetric('ReadThrottleEvents', {}, 'Sum', 'read throttles'),
       wt: tableMetric('WriteThrottleEvents', {}, 'Sum', 'write throttles'),
-      irt: tableMetric('ReadThrottleEvents', { GlobalSecondaryIndexName: indexName }, 'Sum', 'index read throttles'),
-      iwt: tableMetric('WriteThrottleEvents', { GlobalSecondaryIndexName: indexName }, 'Sum', 'index write throttles'),
     };
     const throttles = new MathExpression({
-      expression: 'FILL(rt, 0) + FILL(wt, 0) + FILL(irt, 0) + FILL(iwt, 0)',
+      expression: 'FILL(rt, 0) + FILL(wt, 0)',
       usingMetrics: throttleMetrics,
       period: minute,
       label: 'throttled requests',

@@ -3,7 +3,6 @@ import {
   AttributeType,
   Billing,
   type ITableV2,
-  ProjectionType,
   TableEncryptionV2,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -35,7 +34,7 @@ export interface SessionTableProps {
 
 /**
  * The session store's DynamoDB table: a global table (`TableV2`) with a replica in every service
- * region, keys, TTL attribute and owner index exactly as the runtime's `SESSION_TABLE` defines them,
+ * region, keys and TTL attribute exactly as the runtime's `SESSION_TABLE` defines them,
  * on-demand billing, point-in-time recovery and deletion protection on every replica, and encryption
  * at rest with KMS.
  */
@@ -59,23 +58,11 @@ export class SessionTable extends Construct {
       throw new Error(`replicaRegions must not repeat a region (got "${duplicate}")`);
     }
 
-    const ownerIndex: OwnerIndexSchema = SESSION_TABLE.ownerIndex;
-    const nonKeyAttributes = [...(ownerIndex.nonKeyAttributes ?? [])];
     this.table = new TableV2(this, 'Resource', {
       tableName: props.tableName,
       partitionKey: attribute(SESSION_TABLE.partitionKey),
       sortKey: attribute(SESSION_TABLE.sortKey),
       timeToLiveAttribute: SESSION_TABLE.ttlAttribute,
-      globalSecondaryIndexes: [
-        {
-          indexName: ownerIndex.name,
-          partitionKey: attribute(ownerIndex.partitionKey),
-          sortKey: attribute(ownerIndex.sortKey),
-          ...(nonKeyAttributes.length > 0
-            ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes }
-            : { projectionType: ProjectionType.KEYS_ONLY }),
-        },
-      ],
       billing: Billing.onDemand(),
       // KMS encryption at rest with the AWS managed key of each replica region. A customer managed key
       // would need one key per replica region created before the table; see the README.
@@ -87,18 +74,10 @@ export class SessionTable extends Construct {
     });
   }
 
-  /** Grants exactly the session store's DynamoDB actions on this region's replica and its owner index. */
+  /** Grants exactly the session store's DynamoDB actions on this region's replica. */
   public grantSessionStore(grantee: IGrantable): Grant {
     return grantSessionStore(this.table, grantee);
   }
-}
-
-/** The owner index as the runtime's schema describes it. */
-interface OwnerIndexSchema {
-  readonly name: string;
-  readonly partitionKey: string;
-  readonly sortKey: string;
-  readonly nonKeyAttributes?: readonly string[];
 }
 
 /** A key attribute with the DynamoDB type the runtime's schema gives it (string when it names none). */
@@ -118,22 +97,16 @@ function attribute(name: string): { name: string; type: AttributeType } {
 }
 
 /**
- * Grants the session store's actions (`SESSION_TABLE_ACTIONS`) on a session table replica, and
- * `dynamodb:Query` on its owner index: nothing more, no wildcards.
+ * Grants the session store's actions (`SESSION_TABLE_ACTIONS`) on a session table replica: nothing
+ * more (the table has no index), no wildcards.
  *
  * @param table the table as seen from the grantee's region (for example `TableV2.fromTableName`)
  * @param grantee the task role
  */
 export function grantSessionStore(table: ITableV2, grantee: IGrantable): Grant {
-  const onTable = Grant.addToPrincipal({
+  return Grant.addToPrincipal({
     grantee,
     actions: [...SESSION_TABLE_ACTIONS],
     resourceArns: [table.tableArn],
   });
-  const onIndex = Grant.addToPrincipal({
-    grantee,
-    actions: ['dynamodb:Query'],
-    resourceArns: [`${table.tableArn}/index/${SESSION_TABLE.ownerIndex.name}`],
-  });
-  return onTable.combine(onIndex);
 }

@@ -51,7 +51,7 @@ describe('official MCP clients against the real server', () => {
     const transport = new LegacyTransport(new URL(kit.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
     await client.connect(transport);
     try {
-      assert.match(transport.sessionId ?? '', /^[A-Za-z0-9_-]{43}$/, 'a 256-bit session id in visible ASCII');
+      assert.match(transport.sessionId ?? '', /^[A-Za-z0-9_-]{45}$/, 'a 256-bit session id (and its owner slot) in visible ASCII');
       const { tools } = await client.listTools();
       const names = tools.map((tool) => tool.name);
       assert.ok(names.includes('generate_report'));

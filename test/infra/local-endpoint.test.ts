@@ -32,7 +32,6 @@ function createTableInputFromTemplate(): CreateTableCommandInput {
     TableName: p.TableName,
     AttributeDefinitions: p.AttributeDefinitions,
     KeySchema: p.KeySchema,
-    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
     BillingMode: p.BillingMode,
   };
 }
@@ -76,7 +75,7 @@ describe('session table on a local DynamoDB endpoint', () => {
       // THEN
       const record = await store.getSession(created.id, owner);
       assert.equal(record?.subject, 'alice');
-      assert.equal(await store.getSession(created.id, { issuer: 'https://issuer.local', subject: 'mallory' }), undefined);
+      assert.equal(await store.getSession(created.id, { issuer: 'https://issuer.local', subject: 'mallory', clientId: 'local-client' }), undefined);
     } finally {
       store.close();
     }

@@ -302,11 +302,6 @@ describe('ServiceStack', () => {
           Effect: 'Allow',
           Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/mcp-kit-staging-sessions',
         },
-        {
-          Action: 'dynamodb:Query',
-          Effect: 'Allow',
-          Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/mcp-kit-staging-sessions/index/byOwner',
-        },
       ]);
     });
 

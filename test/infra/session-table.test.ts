@@ -21,22 +21,14 @@ describe('SessionTable', () => {
   // WHEN it is synthesized (once, shared by the tests of this block)
   const template = tableTemplate();
 
-  test('uses the key names, TTL attribute and owner index the runtime defines', () => {
+  test('uses the key names and TTL attribute the runtime defines, and no secondary index', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
         { AttributeName: SESSION_TABLE.partitionKey, KeyType: 'HASH' },
         { AttributeName: SESSION_TABLE.sortKey, KeyType: 'RANGE' },
       ],
       TimeToLiveSpecification: { AttributeName: SESSION_TABLE.ttlAttribute, Enabled: true },
-      GlobalSecondaryIndexes: [
-        Match.objectLike({
-          IndexName: SESSION_TABLE.ownerIndex.name,
-          KeySchema: [
-            { AttributeName: SESSION_TABLE.ownerIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: SESSION_TABLE.ownerIndex.sortKey, KeyType: 'RANGE' },
-          ],
-        }),
-      ],
+      GlobalSecondaryIndexes: Match.absent(),
     });
   });
 
@@ -86,7 +78,7 @@ describe('SessionTable', () => {
 });
 
 describe('grantSessionStore', () => {
-  test('grants exactly the store actions on the local replica and Query on the owner index', () => {
+  test('grants exactly the store actions on the local replica and nothing on any index', () => {
     // GIVEN
     const stack = new Stack(newApp(), 'Service', { env: { account: '111111111111', region: 'eu-central-1' } });
     const role = new Role(stack, 'TaskRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
@@ -101,11 +93,6 @@ describe('grantSessionStore', () => {
             Effect: 'Allow',
             Action: [...SESSION_TABLE_ACTIONS].sort(),
             Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/sessions',
-          },
-          {
-            Effect: 'Allow',
-            Action: 'dynamodb:Query',
-            Resource: `arn:aws:dynamodb:eu-central-1:111111111111:table/sessions/index/${SESSION_TABLE.ownerIndex.name}`,
           },
         ],
       },

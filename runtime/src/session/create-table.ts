@@ -16,8 +16,8 @@ export interface CreateSessionTableOptions {
 }
 
 /**
- * Creates the session table as `SESSION_TABLE` describes it (string `pk`/`sk`, the `byOwner` index
- * on `owner`/`createdAt`, on-demand billing), waits until it is ACTIVE, and turns on TTL where the
+ * Creates the session table as `SESSION_TABLE` describes it (string `pk`/`sk`, no secondary index,
+ * on-demand billing), waits until it is ACTIVE, and turns on TTL where the
  * endpoint supports it (DynamoDB, LocalStack; dynalite has no TTL). An existing table is accepted
  * as is. For the development mode and tests: in AWS the CDK `SessionTable` construct owns the table.
  *
@@ -31,7 +31,7 @@ export async function createSessionTable(
   tableName: string,
   options: CreateSessionTableOptions = {},
 ): Promise<void> {
-  const { partitionKey, sortKey, ownerIndex, attributeTypes, ttlAttribute } = SESSION_TABLE;
+  const { partitionKey, sortKey, attributeTypes, ttlAttribute } = SESSION_TABLE;
   try {
     await client.send(
       new CreateTableCommand({
@@ -44,16 +44,6 @@ export async function createSessionTable(
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
           { AttributeName: sortKey, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: ownerIndex.name,
-            KeySchema: [
-              { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ownerIndex.nonKeyAttributes] },
-          },
         ],
       }),
     );

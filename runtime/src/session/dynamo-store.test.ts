@@ -1,10 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { createHash } from 'node:crypto';
-import { sha256Hex } from './ids.js';
-import { DynamoSessionStore, SESSION_TABLE, type DynamoSessionStoreOptions } from './index.js';
-import { LOCAL_CREDENTIALS, ManualClock, startLocalDynamo, testPrincipal, type LocalDynamo } from './test-support.js';
+import { ownerDigest, sha256Hex } from './ids.js';
+import { DynamoSessionStore, type DynamoSessionStoreOptions } from './index.js';
+import { countingClient, LOCAL_CREDENTIALS, ManualClock, startLocalDynamo, testPrincipal, type LocalDynamo } from './test-support.js';
 
 const alice = testPrincipal('alice');
 const bob = testPrincipal('bob');
@@ -33,8 +32,8 @@ describe('DynamoSessionStore sessions', () => {
     // WHEN
     const { id, record } = await store.createSession(alice, init);
     // THEN
-    assert.match(id, /^[A-Za-z0-9_-]{43}$/);
-    assert.equal(Buffer.from(id, 'base64url').length, 32);
+    assert.match(id, /^[A-Za-z0-9_-]{45}$/);
+    assert.equal(Buffer.from(id.slice(0, 43), 'base64url').length, 32, '256 random bits, then the owner slot');
     assert.equal(record.owner, `${alice.issuer}|${alice.subject}`);
     assert.equal(record.clientId, 'test-client');
     assert.equal(record.expiresAt, Math.ceil(Math.min(record.idleExpiresAt, record.absoluteExpiresAt) / 1000));
@@ -47,7 +46,7 @@ describe('DynamoSessionStore sessions', () => {
     const { Items } = await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }));
     const dump = JSON.stringify(Items);
     assert.equal(dump.includes(id), false);
-    assert.equal(dump.includes(sha256Hex(id)), true, 'the item is keyed by the digest of the id');
+    assert.equal(dump.includes(sha256Hex(id)), true, 'the item holds the digest of the id');
   });
 
   test('a session made on one instance serves on another instance sharing the table', async () => {
@@ -65,6 +64,8 @@ describe('DynamoSessionStore sessions', () => {
     assert.equal(await uncached.getSession(id, bob), undefined);
     assert.equal(await store.getSession(id, testPrincipal('alice', 'https://other-issuer.test')), undefined);
     assert.equal(await store.getSession('A'.repeat(43), alice), undefined);
+    assert.equal(await store.getSession(`${'A'.repeat(43)}00`, alice), undefined, 'right shape, unknown id');
+    assert.equal(await store.getSession(`${id.slice(0, 43)}zz`, alice), undefined, 'another slot');
     assert.equal(await store.getSession('not-an-id', alice), undefined);
   });
 
@@ -137,7 +138,7 @@ describe('DynamoSessionStore sessions', () => {
     const { Item } = await dynamo.client.send(
       new GetItemCommand({
         TableName: dynamo.tableName,
-        Key: { pk: { S: `session#${sha256(id)}` }, sk: { S: 'session' } },
+        Key: { pk: { S: `sessions#${ownerDigest(alice.issuer, alice.subject)}` }, sk: { S: `slot#${Number.parseInt(id.slice(43), 36)}` } },
         ConsistentRead: true,
       }),
     );
@@ -165,6 +166,77 @@ describe('DynamoSessionStore sessions', () => {
     assert.equal(await first.deleteSession(id, alice), false, 'a second delete finds nothing');
   });
 
+  test('a session opened by one client of a user is not usable by another client of the same user', async () => {
+    // GIVEN alice's session opened through one OAuth client
+    const store = storeOn(dynamo, { touchIntervalSeconds: 0 });
+    const uncached = storeOn(dynamo, { cacheTtlSeconds: 0 });
+    const viaOther = { ...alice, clientId: 'other-client' };
+    const { id, record } = await store.createSession(alice, init);
+    // WHEN a token of the same user for another client presents it
+    // THEN it reads as unknown, cannot end it, and the opening client keeps it
+    assert.equal(await store.getSession(id, viaOther), undefined, 'cached record');
+    assert.equal(await uncached.getSession(id, viaOther), undefined, 'record read from the table');
+    assert.equal(await uncached.deleteSession(id, viaOther), false);
+    assert.deepEqual(await uncached.getSession(id, alice), record);
+    assert.equal(await uncached.deleteSession(id, alice), true);
+  });
+
+  test('a reconnecting owner at the cap costs one conditional write; a cold instance a query and a write', async () => {
+    // GIVEN an owner already at a cap of 3, and an instance that has seen the owner's slots
+    const frank = testPrincipal('frank');
+    const counted = countingClient(dynamo);
+    const store = storeOn(dynamo, { client: counted.client, maxSessionsPerOwner: 3 });
+    for (let i = 0; i < 3; i += 1) await store.createSession(frank, init);
+    // WHEN the owner opens more sessions through it
+    counted.calls.length = 0;
+    for (let i = 0; i < 5; i += 1) await store.createSession(frank, init);
+    // THEN each cost one PutItem and nothing else
+    assert.deepEqual(counted.calls, Array(5).fill('PutItem'));
+    // AND an instance that has not seen the owner reads the slots once, then writes
+    const cold = storeOn(dynamo, { client: counted.client, maxSessionsPerOwner: 3 });
+    counted.calls.length = 0;
+    await cold.createSession(frank, init);
+    assert.deepEqual(counted.calls, ['Query', 'PutItem']);
+    assert.equal(await sessionItems(dynamo, frank), 3);
+  });
+
+  test('an instance with a stale view of the slots never overwrites a session another instance just wrote', async () => {
+    // GIVEN two instances that both know grace's slots (cap 2, both full)
+    const clock = new ManualClock();
+    const grace = testPrincipal('grace');
+    const east = storeOn(dynamo, { clock: clock.read, maxSessionsPerOwner: 2 });
+    const west = storeOn(dynamo, { clock: clock.read, maxSessionsPerOwner: 2 });
+    const oldest = await east.createSession(grace, init);
+    clock.advance(1000);
+    const second = await east.createSession(grace, init);
+    clock.advance(1000);
+    // west learns the slots (a cold creation replaces the oldest)
+    const fromWest = await west.createSession(grace, init);
+    clock.advance(1000);
+    // WHEN east, whose view still shows the first session, creates another
+    const fromEast = await east.createSession(grace, init);
+    // THEN east replaced the oldest live one (second), not west's newer session
+    const reader = storeOn(dynamo, { clock: clock.read, cacheTtlSeconds: 0, maxSessionsPerOwner: 2 });
+    const live = async (id: string) => (await reader.getSession(id, grace)) !== undefined;
+    assert.deepEqual(await Promise.all([oldest.id, second.id, fromWest.id, fromEast.id].map(live)), [false, false, true, true]);
+    assert.equal(await sessionItems(dynamo, grace), 2);
+  });
+
+  test('creations racing on several instances never leave an owner more session items than the cap', async () => {
+    // GIVEN four instances and an owner with a cap of 3
+    const heidi = testPrincipal('heidi');
+    const instances = Array.from({ length: 4 }, () => storeOn(dynamo, { maxSessionsPerOwner: 3 }));
+    // WHEN 24 sessions are opened at once across them
+    const results = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => instances[i % 4]!.createSession(heidi, init)));
+    // THEN storage stays at the cap, every failure is the retryable store error, and the owner can still open one
+    assert.equal(await sessionItems(dynamo, heidi), 3);
+    for (const result of results) {
+      if (result.status === 'rejected') assert.equal((result.reason as Error).name, 'SessionStoreUnavailableError');
+    }
+    const after = await instances[0]!.createSession(heidi, init);
+    assert.notEqual(await instances[1]!.getSession(after.id, heidi), undefined);
+  });
+
   test('at the cap, a new session evicts the owner\'s oldest live sessions and no one else\'s', async () => {
     // GIVEN an owner at a cap of 3, and another owner's session
     const clock = new ManualClock();
@@ -186,16 +258,7 @@ describe('DynamoSessionStore sessions', () => {
     const alive = await Promise.all(ids.map(async (id) => (await store.getSession(id, carol)) !== undefined));
     assert.deepEqual(alive, [false, false, true, true, true]);
     assert.notEqual(await store.getSession(davesSession.id, dave), undefined);
-    const { Count } = await dynamo.client.send(
-      new QueryCommand({
-        TableName: dynamo.tableName,
-        IndexName: SESSION_TABLE.ownerIndex.name,
-        KeyConditionExpression: '#o = :o',
-        ExpressionAttributeNames: { '#o': 'owner' },
-        ExpressionAttributeValues: { ':o': { S: `${carol.issuer}|${carol.subject}` } },
-      }),
-    );
-    assert.equal(Count, 3, 'storage per owner stays at the cap');
+    assert.equal(await sessionItems(dynamo, carol), 3, 'storage per owner stays at the cap');
   });
 
   test('at the cap, expired sessions do not count, so a younger expired session never costs an older live one', async () => {
@@ -357,6 +420,16 @@ function restore(name: string, value: string | undefined): void {
   else process.env[name] = value;
 }
 
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+/** How many session items the owner has in the table (expired ones included). */
+async function sessionItems(local: LocalDynamo, owner: { issuer: string; subject: string }): Promise<number> {
+  const { Count } = await local.client.send(
+    new QueryCommand({
+      TableName: local.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+      ExpressionAttributeValues: { ':pk': { S: `sessions#${ownerDigest(owner.issuer, owner.subject)}` } },
+      ConsistentRead: true,
+    }),
+  );
+  return Count ?? 0;
 }

@@ -9,7 +9,7 @@ import { LOCAL_CREDENTIALS, testPrincipal } from './test-support.js';
 // (or failing to speak) HTTP to the real SDK client.
 
 const alice = testPrincipal('alice');
-const someId = 'A'.repeat(43);
+const someId = `${'A'.repeat(43)}00`;
 /** A behaviour guard, not a benchmark: the point is that the failure arrives, and arrives bounded. */
 const UPPER_BOUND_MS = 10_000;
 

@@ -28,3 +28,24 @@ export function sha256Hex(value: string): string {
 export function ownerDigest(issuer: string, subject: string): string {
   return sha256Hex(JSON.stringify([issuer, subject]));
 }
+
+/** Most slots a session id can name: two base-36 digits. */
+export const MAX_SESSION_SLOTS = 36 * 36;
+/** 43 characters of CSPRNG output, then the owner slot in two base-36 digits. */
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}[0-9a-z]{2}$/;
+
+/**
+ * A new session id for owner slot `slot`: 256 bits from the CSPRNG ({@link newOpaqueId}), then the
+ * slot in two base-36 digits (45 characters of `[A-Za-z0-9_-]`). The slot is not secret: it only
+ * says which of the owner's items to read, and the item holds the SHA-256 of the whole id.
+ */
+export function newSessionId(slot: number): string {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_SESSION_SLOTS) throw new RangeError(`session slot out of range (got ${slot})`);
+  return `${newOpaqueId()}${slot.toString(36).padStart(2, '0')}`;
+}
+
+/** The owner slot a session id minted by {@link newSessionId} names, or `undefined` for any other value. */
+export function sessionSlotOf(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !SESSION_ID_PATTERN.test(value)) return undefined;
+  return Number.parseInt(value.slice(43), 36);
+}

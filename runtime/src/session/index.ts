@@ -9,6 +9,7 @@ export type {
   NewSession,
   ResolvedHandle,
   SessionOwner,
+  SessionCaller,
   SessionRecord,
   SessionStore,
   StateDocument,

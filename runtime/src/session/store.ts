@@ -3,6 +3,9 @@ import type { Principal } from '../auth/principal.js';
 /** The part of a principal that owns sessions, handles and state: issuer and subject, compared exactly. */
 export type SessionOwner = Pick<Principal, 'issuer' | 'subject'>;
 
+/** Who presents a session: the owner and the OAuth client of the request's token, all compared exactly. */
+export type SessionCaller = Pick<Principal, 'issuer' | 'subject' | 'clientId'>;
+
 /** What an MCP client said about itself in `initialize` (stored bounded: see {@link DynamoSessionStore}). */
 export interface ClientInfo {
   readonly name: string;
@@ -31,10 +34,11 @@ export interface SessionRecord {
   readonly issuer: string;
   /** Subject of the owner, compared exactly on every read. */
   readonly subject: string;
+  /** OAuth client that opened the session: only tokens of this client may use it. */
   readonly clientId: string;
   readonly protocolVersion: string;
   readonly clientInfo: ClientInfo;
-  /** Stored as an ISO 8601 string: it is the sort key of the owner index. */
+  /** Creation time (stored as an ISO 8601 string); the oldest live session gives way at the cap. */
   readonly createdAt: number;
   /** Last recorded use. Written at most once per touch interval, so it may lag by that much. */
   readonly lastUsedAt: number;
@@ -90,14 +94,17 @@ export interface ResolvedHandle {
  * time; the operation then wrote nothing.
  */
 export interface SessionStore {
-  /** Mints a legacy-era session for `principal`, evicting its oldest sessions beyond the per-owner cap. */
-  createSession(principal: Pick<Principal, 'issuer' | 'subject' | 'clientId'>, init: NewSession): Promise<CreatedSession>;
-  /** The live session `id` if `principal` owns it; `undefined` when unknown, expired, deleted or foreign. */
-  getSession(id: string, principal: SessionOwner): Promise<SessionRecord | undefined>;
+  /** Mints a legacy-era session for `principal`, replacing its oldest live session at the per-owner cap. */
+  createSession(principal: SessionCaller, init: NewSession): Promise<CreatedSession>;
+  /**
+   * The live session `id` if `principal` owns it and its token is of the client that opened it;
+   * `undefined` when unknown, expired, deleted, foreign or another client's.
+   */
+  getSession(id: string, principal: SessionCaller): Promise<SessionRecord | undefined>;
   /** Records use of a session just read with `getSession`; writes at most once per touch interval. Returns whether it wrote. */
   touchSession(id: string, record: SessionRecord): Promise<boolean>;
-  /** Ends the session if `principal` owns it and it is live; returns whether it did. */
-  deleteSession(id: string, principal: SessionOwner): Promise<boolean>;
+  /** Ends the session if `principal` owns it (same client too) and it is live; returns whether it did. */
+  deleteSession(id: string, principal: SessionCaller): Promise<boolean>;
   /** The owner's state document under `key`, or `undefined`. */
   readState(principal: SessionOwner, key: StateKey): Promise<StateDocument | undefined>;
   /** Replaces the owner's state document if it is still at `expectedVersion` (0 when new). */

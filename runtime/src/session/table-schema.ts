@@ -3,33 +3,22 @@
  * `SessionTable` construct both read it, so key names, the TTL attribute and index names cannot drift.
  */
 export const SESSION_TABLE = {
-  /** Partition key (string). Items are keyed `<kind>#<id>` (for example `session#…`, `handle#…`). */
+  /**
+   * Partition key (string). Items are keyed `<kind>#<…>`: `sessions#<owner digest>` holds an owner's
+   * session slots, `state#<owner digest>` its state documents, `handle#<owner digest>#<digest>` a handle.
+   */
   partitionKey: 'pk',
-  /** Sort key (string). */
+  /** Sort key (string): `slot#<k>` for sessions, `scope#…` / `session#…` for state, `handle` for handles. */
   sortKey: 'sk',
   /** Epoch seconds after which DynamoDB TTL may delete the item (deletion is lazy: expiry is also checked on read). */
   ttlAttribute: 'expiresAt',
-  /** Global secondary index listing a principal's live items (for the per-owner session cap). */
-  ownerIndex: {
-    name: 'byOwner',
-    partitionKey: 'owner',
-    sortKey: 'createdAt',
-    /**
-     * Attributes copied into the index besides the keys: the cap skips sessions already past their
-     * expiry. With a KEYS_ONLY index the store still works, counting expired sessions until TTL removes them.
-     */
-    nonKeyAttributes: ['expiresAt'],
-  },
   /**
-   * DynamoDB types of the key attributes above, all strings. `createdAt` holds an ISO 8601 UTC time
-   * (`2026-01-31T12:00:00.000Z`), which sorts in time order. Only session items carry `owner` and
-   * `createdAt`, so the owner index lists sessions and nothing else.
+   * DynamoDB types of the key attributes, both strings. The table has no secondary index: the
+   * per-owner session cap reads the owner's partition, never an index.
    */
   attributeTypes: {
     pk: 'S',
     sk: 'S',
-    owner: 'S',
-    createdAt: 'S',
   },
 } as const;
 

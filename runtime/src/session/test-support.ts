@@ -65,3 +65,20 @@ export class ManualClock {
     this.now += ms;
   }
 }
+
+/**
+ * A client on the local table that records the name of every command it sends (SDK middleware,
+ * observing real calls), for tests that count the store's round trips.
+ */
+export function countingClient(local: Pick<LocalDynamo, 'endpoint'>): { client: DynamoDBClient; calls: string[] } {
+  const client = createSessionStoreClient({ region: 'eu-west-1', endpoint: local.endpoint, credentials: LOCAL_CREDENTIALS });
+  const calls: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      calls.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return { client, calls };
+}

@@ -1,0 +1,122 @@
+import { ownerKey } from '../auth/principal.js';
+import { ownerDigest } from './ids.js';
+import { A, key, num, readIsoTime, readNumber, readString, str, type Item } from './items.js';
+import type { ClientInfo, SessionCaller, SessionOwner, SessionRecord } from './store.js';
+
+const MAX_CLIENT_INFO_FIELD = 256;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const SLOT_PREFIX = 'slot#';
+
+/** Partition key of an owner's session slots: `sessions#<owner digest>`. */
+export function sessionsPk(owner: SessionOwner): string {
+  return `sessions#${ownerDigest(owner.issuer, owner.subject)}`;
+}
+
+/** Key of slot `slot` of the owner's sessions. */
+export function sessionKey(owner: SessionOwner, slot: number): Item {
+  return key(sessionsPk(owner), `${SLOT_PREFIX}${slot}`);
+}
+
+/** The slot number in a session item's sort key, or `undefined` when it is not one. */
+export function slotOfSortKey(sk: string | undefined): number | undefined {
+  if (sk === undefined || !sk.startsWith(SLOT_PREFIX)) return undefined;
+  const slot = Number(sk.slice(SLOT_PREFIX.length));
+  return Number.isSafeInteger(slot) && slot >= 0 ? slot : undefined;
+}
+
+/** Whether a session is neither idle- nor absolutely expired at `now`. */
+export function isLive(record: Pick<SessionRecord, 'idleExpiresAt' | 'absoluteExpiresAt'>, now: number): boolean {
+  return now < record.idleExpiresAt && now < record.absoluteExpiresAt;
+}
+
+/**
+ * Whether `caller` may use the session: same issuer and subject (the owner) and the same OAuth
+ * client, all compared exactly. A session opened by one client of a user is not another client's.
+ */
+export function usableBy(record: Pick<SessionRecord, 'issuer' | 'subject' | 'clientId'>, caller: SessionCaller): boolean {
+  return record.issuer === caller.issuer && record.subject === caller.subject && record.clientId === caller.clientId;
+}
+
+/** The item of a session record in its slot, holding the SHA-256 of the id, never the id. */
+export function sessionItem(owner: SessionOwner, slot: number, idHash: string, record: SessionRecord): Item {
+  return {
+    ...sessionKey(owner, slot),
+    [A.idHash]: str(idHash),
+    [A.issuer]: str(record.issuer),
+    [A.subject]: str(record.subject),
+    [A.clientId]: str(record.clientId),
+    [A.protocolVersion]: str(record.protocolVersion),
+    [A.clientInfo]: str(JSON.stringify(record.clientInfo)),
+    [A.createdAt]: str(new Date(record.createdAt).toISOString()),
+    [A.lastUsedAt]: num(record.lastUsedAt),
+    [A.idleExpiresAt]: num(record.idleExpiresAt),
+    [A.absoluteExpiresAt]: num(record.absoluteExpiresAt),
+    [A.expiresAt]: num(record.expiresAt),
+    [A.version]: num(record.version),
+  };
+}
+
+/** Reads a session item back; anything malformed reads as absent. */
+export function parseSession(item: Item): SessionRecord | undefined {
+  const issuer = readString(item, A.issuer);
+  const subject = readString(item, A.subject);
+  const clientId = readString(item, A.clientId);
+  const protocolVersion = readString(item, A.protocolVersion);
+  const clientInfoJson = readString(item, A.clientInfo);
+  const createdAt = readIsoTime(item, A.createdAt);
+  const lastUsedAt = readNumber(item, A.lastUsedAt);
+  const idleExpiresAt = readNumber(item, A.idleExpiresAt);
+  const absoluteExpiresAt = readNumber(item, A.absoluteExpiresAt);
+  const expiresAt = readNumber(item, A.expiresAt);
+  const version = readNumber(item, A.version);
+  if (
+    issuer === undefined ||
+    subject === undefined ||
+    clientId === undefined ||
+    protocolVersion === undefined ||
+    clientInfoJson === undefined ||
+    createdAt === undefined ||
+    lastUsedAt === undefined ||
+    idleExpiresAt === undefined ||
+    absoluteExpiresAt === undefined ||
+    expiresAt === undefined ||
+    version === undefined
+  ) {
+    return undefined;
+  }
+  let clientInfo: ClientInfo;
+  try {
+    clientInfo = boundClientInfo(JSON.parse(clientInfoJson) as ClientInfo);
+  } catch {
+    return undefined;
+  }
+  return {
+    owner: ownerKey({ issuer, subject }),
+    issuer,
+    subject,
+    clientId,
+    protocolVersion,
+    clientInfo,
+    createdAt,
+    lastUsedAt,
+    idleExpiresAt,
+    absoluteExpiresAt,
+    expiresAt,
+    version,
+  };
+}
+
+/** Keeps `name`, `version` and `title` of a client's self-description, each cut to a bounded length. */
+export function boundClientInfo(info: ClientInfo | undefined): ClientInfo {
+  const name = cut(info?.name) ?? 'unknown';
+  const version = cut(info?.version) ?? 'unknown';
+  const title = cut(info?.title);
+  return title === undefined ? { name, version } : { name, version, title };
+}
+
+function cut(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  const codePoints = Array.from(value);
+  const bounded = codePoints.length > MAX_CLIENT_INFO_FIELD ? codePoints.slice(0, MAX_CLIENT_INFO_FIELD).join('') : value;
+  return bounded.replace(LONE_SURROGATE, '\uFFFD');
+}
