@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { createSessionStore, startApp, type App, type AppOverrides } from '../src/app.js';
-import { generateSigningKey } from '../src/authz/index.js';
 import { loadConfig, type RuntimeConfig } from '../src/config/index.js';
 import { devEnvironment, freePort } from '../src/dev/environment.js';
 import { requestDevToken, startDevIssuer, type DevIssuer } from '../src/dev/issuer.js';
+import { brokerCallback, devBroker } from '../src/dev/sign-in.js';
 import { DEV_AWS_ENVIRONMENT, startDevStore, type DevStore } from '../src/dev/store.js';
 import type { DynamoSessionStore } from '../src/session/index.js';
 import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
@@ -58,8 +58,8 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const store = await startDevStore(`sessions-${ports[0]}`);
   const devStores = [store];
   if (options.isolatedStores) for (let index = 1; index < instances; index += 1) devStores.push(await startDevStore(`sessions-${ports[index]}`));
-  const issuer = await startDevIssuer({ resources: [resource], scopes, brokerRedirectUris: [`http://127.0.0.1:${ports[0]}/oauth/callback`] });
-  const broker = options.broker ? { ...issuer.broker, signingKey: await generateSigningKey() } : undefined;
+  const issuer = await startDevIssuer({ resources: [resource], scopes, brokerRedirectUris: [brokerCallback(resource)] });
+  const broker = options.broker ? await devBroker(issuer) : undefined;
   const logs: string[] = [];
   const apps: App[] = [];
   const stores: DynamoSessionStore[] = [];

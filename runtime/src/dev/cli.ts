@@ -5,6 +5,7 @@ import { DEFAULT_TOOLS } from '../tools/catalog/index.js';
 import { catalogScopes } from '../tools/registry.js';
 import { devEnvironment, freePort, writeDevState } from './environment.js';
 import { startDevIssuer } from './issuer.js';
+import { brokerCallback, clientSetupLines, devBroker } from './sign-in.js';
 import { startDevStore } from './store.js';
 
 /**
@@ -28,11 +29,12 @@ async function main(): Promise<void> {
   const scopes = catalogScopes(DEFAULT_TOOLS);
 
   const store = await startDevStore();
-  const issuer = await startDevIssuer({ resources: [resource], scopes });
+  const issuer = await startDevIssuer({ resources: [resource], scopes, brokerRedirectUris: [brokerCallback(resource)] });
+  const broker = await devBroker(issuer);
   const children: ChildProcess[] = [];
   const entry = fileURLToPath(new URL('../main.ts', import.meta.url));
   for (const port of ports) {
-    const env = { ...process.env, ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: store.endpoint, tableName: store.tableName }) };
+    const env = { ...process.env, ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: store.endpoint, tableName: store.tableName, broker }) };
     children.push(spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'inherit', 'inherit'] }));
   }
 
@@ -74,7 +76,9 @@ async function main(): Promise<void> {
     `OpenID issuer: ${issuer.issuer} (embedded, loopback only)`,
     `Session store: ${store.endpoint} (embedded dynalite, in memory)`,
     '',
-    'Get an access token (every dev scope unless --scope is given):',
+    ...clientSetupLines(resource),
+    '',
+    'Or get an access token for scripts (every dev scope unless --scope is given):',
     `  npm run -s dev:token -- --sub alice --groups staff${portFlag}`,
     'Then, for example:',
     `  TOKEN=$(npm run -s dev:token -- --sub alice --groups staff${portFlag})`,
