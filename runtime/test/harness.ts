@@ -23,6 +23,8 @@ export interface Kit {
   readonly config: RuntimeConfig;
   /** Every log line (JSON) the instances wrote. */
   readonly logs: string[];
+  /** The broker's private signing key (JWK text) when it is on: lets attack tests forge near-miss tokens. */
+  readonly brokerSigningKey?: string;
   token(request?: { sub?: string; scopes?: readonly string[]; groups?: readonly string[]; resource?: string; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
     resource,
     config: config!,
     logs,
+    ...(broker ? { brokerSigningKey: broker.signingKey } : {}),
     token: async (request = {}) =>
       (
         await requestDevToken(issuer, {

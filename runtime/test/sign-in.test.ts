@@ -101,6 +101,39 @@ describe('stock MCP clients sign in through the kit (no pre-made token)', () => 
     }
   });
 
+  test('the consent page cannot be framed, runs no script and needs none', async () => {
+    const provider = new MemoryProvider(catcher.url, 'Framing test client');
+    assert.equal(await legacyAuth(provider, { serverUrl: kit.url }), 'REDIRECT');
+    const consentUrl = provider.authorizationUrl!.href;
+    const direct = await fetch(consentUrl, { redirect: 'manual' });
+    const csp = direct.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /script-src/, 'no script source at all: default-src none forbids every script');
+    assert.equal(direct.headers.get('x-frame-options'), 'DENY');
+
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      // A hostile page on another origin tries to frame the consent page (clickjacking).
+      const hostile = await context.newPage();
+      await hostile.goto(catcher.url);
+      await hostile.setContent(`<iframe id="victim" src="${consentUrl}" width="600" height="400"></iframe>`);
+      const frame = await (await hostile.waitForSelector('#victim')).contentFrame();
+      assert.ok(frame, 'the frame exists');
+      await frame.waitForLoadState('load');
+      const framedTitle = await frame.title().catch(() => '');
+      assert.notEqual(framedTitle, 'Allow access?', 'the browser refused to render the consent page in a frame');
+      // The same page opened directly works with script turned off.
+      const page = await context.newPage();
+      await page.goto(consentUrl);
+      assert.equal(await page.title(), 'Allow access?');
+      assert.ok(await page.getByRole('button', { name: 'Allow' }).isVisible());
+      assert.match((await page.textContent('main')) ?? '', /Unverified client/);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('SDK v2 OAuth flow through the transport: DCR, browser sign-in, finishAuth, then the 2026-07-28 era', async () => {
     const provider = new MemoryProvider(catcher.url, 'Modern SDK test client');
     const connect = async () => {

@@ -18,7 +18,7 @@ export const MAX_REGISTRATION_BYTES = 8 * 1024;
 const MAX_URI = 2000;
 const GRANTS = ['authorization_code', 'refresh_token'] as const;
 const LOOPBACK_IPS = new Set(['127.0.0.1', '::1']);
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'blob:', 'vbscript:', 'about:', 'ftp:', 'ws:', 'wss:']);
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'blob:', 'vbscript:', 'about:', 'ftp:', 'ws:', 'wss:', 'chrome:', 'view-source:', 'mailto:', 'tel:']);
 
 function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
@@ -31,8 +31,9 @@ function isLoopbackIpRedirect(url: URL): boolean {
 
 /**
  * Checks that a redirect URI may be registered: an absolute URL without fragment or credentials;
- * https; http only on loopback (`127.0.0.1`, `[::1]`, `localhost`); or a private-use scheme with a
- * dot in it (RFC 8252 §7.1, e.g. `cursor://…`, `com.example.app:/cb`).
+ * https; http only on loopback (`127.0.0.1`, `[::1]`, `localhost`); or a private-use scheme of a
+ * native app (RFC 8252 §7.1, e.g. `cursor://…`, `com.example.app:/cb`), never a scheme a browser
+ * runs or fetches itself (`javascript:`, `data:`, `file:` …).
  *
  * @returns an error text, or `undefined` when the URI is acceptable.
  */
@@ -50,8 +51,7 @@ export function redirectUriProblem(value: string): string | undefined {
   if (url.protocol === 'http:') {
     return isLoopbackIpRedirect(url) || hostOf(url) === 'localhost' ? undefined : 'http redirect_uri must be on loopback';
   }
-  if (FORBIDDEN_SCHEMES.has(url.protocol)) return 'redirect_uri scheme is not allowed';
-  return url.protocol.slice(0, -1).includes('.') ? undefined : 'a private-use redirect_uri scheme must contain a dot';
+  return FORBIDDEN_SCHEMES.has(url.protocol) ? 'redirect_uri scheme is not allowed' : undefined;
 }
 
 /**

@@ -285,6 +285,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       return;
     }
     const code = params.get('code');
+    // RFC 9207: a provider that names itself in the response must be the one this flow went to.
+    const upstreamIss = params.get('iss');
+    if (upstreamIss !== null && upstreamIss !== config.upstream.issuer) {
+      fail('callback', new OAuthError('access_denied', 'the authorization response names another issuer'));
+      redirect(res, clientRedirect(config, flow, { error: 'access_denied', error_description: 'the sign-in was answered by an unexpected identity provider' }), [cookie(FLOW_COOKIE, '', 0)]);
+      return;
+    }
     if (!code || params.has('error')) {
       redirect(res, clientRedirect(config, flow, { error: 'access_denied', error_description: 'the sign-in was not completed' }), [cookie(FLOW_COOKIE, '', 0)]);
       return;
