@@ -30,6 +30,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Started by `npm run dev` with an IPC channel: report the port this process bound (so the parent
+  // cannot mistake another server on that port for this one) and drain when the parent goes away.
+  // The container starts this process without a channel: nothing here runs there.
+  if (process.send) {
+    process.send({ kind: 'listening', port: app.port });
+    process.once('disconnect', () => stop('disconnect'));
+  }
 }
 
 main().catch((error: unknown) => {

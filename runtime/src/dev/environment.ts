@@ -1,35 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEV_AWS_ENVIRONMENT } from './store.js';
-
-/** What `dev:token` needs to reach the running dev issuer. Written with mode 0600. */
-export interface DevState {
-  readonly issuer: string;
-  readonly tokenEndpoint: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly resource: string;
-  readonly scopes: readonly string[];
-  readonly endpoints: readonly string[];
-}
-
-/** Where the dev state of the dev server on `port` is kept. */
-export function devStatePath(port: number): string {
-  return join(tmpdir(), 'enterprise-mcp-kit', `dev-${port}.json`);
-}
-
-export function writeDevState(port: number, state: DevState): string {
-  const path = devStatePath(port);
-  mkdirSync(join(tmpdir(), 'enterprise-mcp-kit'), { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify(state, null, 2), { mode: 0o600 });
-  return path;
-}
-
-export function readDevState(port: number): DevState {
-  return JSON.parse(readFileSync(devStatePath(port), 'utf8')) as DevState;
-}
 
 /** Finds a free loopback port (the socket is closed again; a small race is acceptable for development). */
 export function freePort(): Promise<number> {
@@ -41,6 +11,38 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Finds `count` consecutive free loopback ports: a free port from the system, then checks the ones
+ * after it, a few times over. As with {@link freePort}, another program may take one before the
+ * servers bind it; the server that loses then says so.
+ *
+ * @throws when no such run was found after 20 tries.
+ */
+export async function consecutiveFreePorts(count: number): Promise<number[]> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const first = await freePort();
+    if (first + count - 1 > 65_535) continue;
+    const ports = Array.from({ length: count }, (_, index) => first + index);
+    let free = true;
+    for (const port of ports.slice(1)) {
+      if (!(await portIsFree(port))) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return ports;
+  }
+  throw new Error(`found no ${count} consecutive free ports on 127.0.0.1: pass --port N`);
 }
 
 /**

@@ -31,7 +31,8 @@ export interface DevIssuer {
   readonly signingKey: Readonly<Record<string, unknown>>;
   /**
    * Calls `listener` with the subject of every access token issued from now on (the client id for
-   * `client_credentials`), so a development tool can name the users its requests came from.
+   * `client_credentials`) and of every interactive sign-in, so a development tool can name the users
+   * its requests came from.
    */
   onTokenIssued(listener: (subject: string) => void): void;
   close(): Promise<void>;
@@ -230,6 +231,10 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
     onTokenIssued: (listener) => {
       provider.on('access_token.issued', (token) => {
         if (typeof token.accountId === 'string') listener(token.accountId);
+      });
+      // An interactive sign-in (the broker's): the code is saved for the signed-in account.
+      provider.on('authorization_code.saved', (code) => {
+        if (typeof code.accountId === 'string') listener(code.accountId);
       });
       provider.on('client_credentials.issued', (token) => {
         if (typeof token.clientId === 'string') listener(token.clientId);

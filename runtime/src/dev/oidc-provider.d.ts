@@ -34,7 +34,7 @@ declare module 'oidc-provider' {
   }
   export default class Provider {
     constructor(issuer: string, configuration: Configuration);
-    on(event: 'access_token.issued' | 'client_credentials.issued', listener: (token: { accountId?: unknown; clientId?: unknown }) => void): this;
+    on(event: 'access_token.issued' | 'authorization_code.saved' | 'client_credentials.issued', listener: (token: { accountId?: unknown; clientId?: unknown }) => void): this;
     registerGrantType(name: string, handler: (ctx: KoaContextWithOIDC) => Promise<void>, params?: string[]): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     ResourceServer: new (identifier: string, info: unknown) => { scope: string };

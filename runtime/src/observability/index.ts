@@ -20,7 +20,7 @@ import { DEFAULT_TRACE_SAMPLING, type IncomingTraceHeaders, type TraceSampling }
 import { type AwsSdkClient, type RequestTrace, Tracing } from './tracing.js';
 
 export type { AccessRecord, IdentifierHash } from './logging.js';
-export { INVALID } from './logging.js';
+export { identifierHasher, INVALID } from './logging.js';
 export type { AuthFailureReason, ErrorKind, ProtocolEra, RateLimitScope, RequestOutcome, SessionEvent, ToolOutcome } from './labels.js';
 export { AUTH_FAILURE_REASONS, ERROR_KINDS, OTHER, RATE_LIMIT_SCOPES, REQUEST_OUTCOMES, TOOL_OUTCOMES } from './labels.js';
 export { REDACTED, scrubSecrets } from './scrub.js';
