@@ -12,12 +12,16 @@
  *   logs to a file, X-Ray segments to a local UDP sink, EMF metrics), with an echo tool in its catalog.
  *
  * Every server runs in its own child process. autocannon drives `tools/call` at each connection
- * count, in both eras, alternating the servers; then `initialize`/s, start-up time, idle memory, the
- * heap of R2 before and after, and the existing filter and session-store benchmarks. The floors of
- * the issue are checked and printed as PASS/FAIL; the exit code is 0 either way.
+ * count, in both eras, alternating the servers; then every method a client sends in a session
+ * (`bench/lib/methods.ts`: initialize, tools/list, tools/call, DELETE; server/discover, tools/list,
+ * tools/call) at 10 connections against the plain SDK server, `initialize` also against bare
+ * conditional PutItem calls on the same store; the CPU time R2 spends per request and what a million
+ * authenticated tool calls cost on Fargate at list price for the configured task size; start-up
+ * time, idle memory, the heap of R2 before and after, and the existing filter and session-store
+ * benchmarks. The floors are checked and printed as PASS/FAIL; the exit code is 0 either way.
  *
  *   npm run bench [-- --seconds 5 --warmup 1.5 --rounds 2 --connections 1,10,50 --servers R0,R1,R2
- *                     --eras modern,legacy --profile --no-extras]
+ *                     --eras modern,legacy --profile --no-extras --no-methods --config config/example.json]
  *
  * `--profile` runs R2 under `--cpu-prof` and prints its top entries by self time (the profiler
  * slows R2 down, so the floors are not meaningful in that mode).
@@ -34,14 +38,17 @@ import { devEnvironment, freePort } from '../runtime/src/dev/environment.js';
 import { DEV_AWS_ENVIRONMENT } from '../runtime/src/dev/store.js';
 import { requestDevToken } from '../runtime/src/dev/token-request.js';
 import { printFilterBench, runFilterBench } from './filters.js';
+import { loadDeploymentConfig } from '../lib/config.js';
+import { SESSION_STORE_DEFAULTS } from '../runtime/src/session/index.js';
 import { captureClientRequests, replayHeaders, type CapturedExchange } from './lib/capture.js';
 import { BenchChild } from './lib/children.js';
+import { fargateCost, FARGATE_LIST_PRICE, type TaskSize } from './lib/cost.js';
 import { runLoad, type LoadFigures } from './lib/load.js';
+import { runMethodBenches, type Era, type MethodRun, type ServerName, type Target } from './lib/methods.js';
+import { runPutBaseline, type PutBaseline } from './lib/store-baseline.js';
 import { printProfile, summariseProfile } from './lib/profile.js';
 import { runSessionStoreBench, type LatencySummary } from './session-store.js';
 
-type ServerName = 'R0' | 'R1' | 'R1s' | 'R2';
-type Era = 'modern' | 'legacy';
 
 const { values: flags } = parseArgs({
   options: {
@@ -53,7 +60,10 @@ const { values: flags } = parseArgs({
     eras: { type: 'string', default: 'modern,legacy' },
     profile: { type: 'boolean', default: false },
     'profile-server': { type: 'string', default: 'R2' },
-    'no-initialize': { type: 'boolean', default: false },
+    /** Skip the per-method runs (initialize, tools/list, DELETE, server/discover, ...). */
+    'no-methods': { type: 'boolean', default: false },
+    /** Deployment configuration whose task size prices the requests (its last environment). */
+    config: { type: 'string', default: 'config/example.json' },
     /** Keep the .cpuprofile files in this folder (they are deleted with the work folder otherwise). */
     'profile-keep': { type: 'string' },
     'no-extras': { type: 'boolean', default: false },
@@ -72,7 +82,10 @@ const CONNECTIONS = flags.connections.split(',').map(Number);
 const SELECTED = new Set(flags.servers.split(',') as ServerName[]);
 const ERAS = flags.eras.split(',') as Era[];
 const MAX_CONNECTIONS = Math.max(...CONNECTIONS, 10);
-const INITIALIZE_CONNECTIONS = 10;
+/** Connections of the per-method runs (the issue's figures are at 10). */
+const METHOD_CONNECTIONS = 10;
+/** Principals holding the sessions the DELETE runs end. */
+const DELETE_PRINCIPALS = 30;
 
 /** The echo text; every real success carries it back. */
 const MARKER = 'bench-echo-7f3a';
@@ -82,16 +95,16 @@ function isSuccess(body: string): boolean {
   return body.includes(MARKER) && body.includes('"result"') && !body.includes('"isError":true') && !body.includes('"error":');
 }
 
-function isInitializeSuccess(body: string): boolean {
-  return body.includes('"protocolVersion"') && body.includes('"result"') && !body.includes('"error":');
+/** The task size of the configuration's last environment (production in the example). */
+function configuredTaskSize(path: string): TaskSize & { readonly label: string } {
+  const environments = loadDeploymentConfig(path).environments;
+  const env = environments[environments.length - 1]!;
+  const { cpu, memoryMiB } = env.service;
+  return { vcpu: cpu / 1024, memoryGb: memoryMiB / 1024, label: `${env.name} in ${path}: cpu ${cpu}, memory ${memoryMiB} MiB` };
 }
 
-interface Target {
-  readonly name: ServerName;
-  readonly url: string;
-  readonly child: BenchChild;
-  /** Legacy session per connection, when the server mints them. */
-  sessions: string[];
+function isInitializeSuccess(body: string): boolean {
+  return body.includes('"protocolVersion"') && body.includes('"result"') && !body.includes('"error":');
 }
 
 interface Row {
@@ -196,6 +209,63 @@ function compileRuntime(): string {
   return outDir;
 }
 
+/** Prints the per-method table, the store baseline and the Fargate cost; returns the issue-15 floors. */
+function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[], task: TaskSize & { readonly label: string }): Array<{ name: string; pass: boolean; detail: string }> {
+  const floors: Array<{ name: string; pass: boolean; detail: string }> = [];
+  if (runs.length === 0) return floors;
+  const rate = (run: MethodRun | undefined) => (run ? mean(run.rounds.map((r) => r.requestsPerSecond)) : NaN);
+  const errors = (run: MethodRun | undefined) => (run ? run.rounds.reduce((sum, r) => sum + r.errors, 0) : 0);
+  console.log(`\nEvery method of a session, ${METHOD_CONNECTIONS} connections (mean of rounds; R2 CPU per request from process.cpuUsage() in R2)`);
+  console.log('  era     method             R2 req/s  base        base req/s   R2/base  floor  R2 p50 ms  R2 p99 ms  R2 CPU µs/req  errors R2/base');
+  const seen = new Set<string>();
+  for (const run of runs) {
+    const key = `${run.bench.era} ${run.bench.method}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const r2 = runs.find((r) => r.server === 'R2' && r.bench === run.bench);
+    const base = runs.find((r) => r.server === run.bench.baseline && r.bench === run.bench);
+    const ratio = rate(r2) / rate(base);
+    const responses = r2 ? r2.rounds.reduce((sum, r) => sum + r.responses, 0) : 0;
+    const cpu = r2 && responses > 0 ? r2.cpuMicros / responses : NaN;
+    const p50 = r2 ? mean(r2.rounds.map((r) => r.p50Ms)) : NaN;
+    const p99 = r2 ? mean(r2.rounds.map((r) => r.p99Ms)) : NaN;
+    console.log(
+      `  ${run.bench.era.padEnd(7)} ${run.bench.method.padEnd(17)} ${rate(r2).toFixed(0).padStart(9)}  ${run.bench.baseline.padEnd(4)} ${rate(base).toFixed(0).padStart(16)} ${fixed(ratio).padStart(8)} ${`×${run.bench.floor}`.padStart(6)} ${fixed(p50).padStart(10)} ${fixed(p99).padStart(10)} ${cpu.toFixed(0).padStart(14)}  ${errors(r2)}/${errors(base)}`,
+    );
+    for (const r of [r2, base]) {
+      const bad = r?.rounds.find((f) => f.firstBadBody !== undefined)?.firstBadBody;
+      if (bad !== undefined) console.log(`    ${r!.server} first failing answer: ${bad.slice(0, 300)}`);
+    }
+    if (r2 && base) {
+      floors.push({
+        name: `${run.bench.era} ${run.bench.method}: R2/${run.bench.baseline} ≥ ${run.bench.floor}, zero errors`,
+        pass: ratio >= run.bench.floor && errors(r2) === 0,
+        detail: `R2 ${rate(r2).toFixed(0)} req/s / ${run.bench.baseline} ${rate(base).toFixed(0)} req/s = ${fixed(ratio)}; R2 errors ${errors(r2)}`,
+      });
+    }
+  }
+  const initialize = runs.find((r) => r.server === 'R2' && r.bench.method === 'initialize');
+  if (initialize && puts.length > 0) {
+    const putRate = mean(puts.map((p) => p.writesPerSecond));
+    const ratio = rate(initialize) / putRate;
+    console.log(`\nBare conditional PutItem on the same dynalite store, ${METHOD_CONNECTIONS} callers, same client settings: ${putRate.toFixed(0)} writes/s (rounds ${puts.map((p) => p.writesPerSecond.toFixed(0)).join(' / ')}, errors ${puts.reduce((sum, p) => sum + p.errors, 0)})`);
+    console.log(`  R2 legacy initialize (token verified, session written in one conditional PutItem): ${rate(initialize).toFixed(0)}/s = ${fixed(ratio)} × the bare write`);
+    floors.push({ name: 'legacy initialize: R2 ≥ 0.8 × bare conditional PutItem', pass: ratio >= 0.8, detail: `${rate(initialize).toFixed(0)}/s / ${putRate.toFixed(0)}/s = ${fixed(ratio)}` });
+  }
+  console.log(`\nWhat a million authenticated tool calls cost on Fargate at list price (${task.label}; x86 Linux $${FARGATE_LIST_PRICE.vcpuHourUsd}/vCPU-h, $${FARGATE_LIST_PRICE.gbHourUsd}/GB-h, eu-west-1 and us-east-1)`);
+  for (const era of ['legacy', 'modern'] as const) {
+    const call = runs.find((r) => r.server === 'R2' && r.bench.era === era && r.bench.method === 'tools/call');
+    if (!call || call.wallSeconds === 0) continue;
+    const responses = call.rounds.reduce((sum, r) => sum + r.responses, 0);
+    const cost = fargateCost(call.cpuMicros, call.wallSeconds, responses, task);
+    console.log(
+      `  ${era.padEnd(7)} ${(cost.cpuSecondsPerRequest * 1e6).toFixed(0)} µs CPU per call at ${(cost.utilisation * 100).toFixed(0)} % of a core → ${cost.requestsPerTaskSecond.toFixed(0)} calls/s per task; per million calls ${cost.vcpuSecondsPerMillion.toFixed(0)} vCPU-s + ${cost.gbSecondsPerMillion.toFixed(0)} GB-s = $${cost.usdPerMillion.toFixed(4)}`,
+    );
+  }
+  console.log('  (the kit\'s task only: the load balancer, WAF, DynamoDB and data transfer are billed apart; the X-Ray sidecar shares the task size)');
+  return floors;
+}
+
 async function main(): Promise<void> {
   const benchStarted = performance.now();
   console.log(`MCP request-path benchmark — Node ${process.version}, ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s), connections ${CONNECTIONS.join(', ')}`);
@@ -271,11 +341,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < MAX_CONNECTIONS; i += 1) {
       tokens.push((await requestDevToken(issuer, { sub: `bench-user-${i}`, scopes: issuer.scopes, groups: ['staff'], resource })).accessToken);
     }
-    // initialize/s uses principals of its own, so that evicting their oldest sessions at the cap
-    // never touches the sessions the tools/call runs use.
+    // initialize uses principals of its own, so that replacing their oldest sessions at the cap
+    // never touches the sessions the other runs use; DELETE ends sessions of principals of its own.
     const initializeTokens: string[] = [];
-    for (let i = 0; i < INITIALIZE_CONNECTIONS; i += 1) {
+    for (let i = 0; i < METHOD_CONNECTIONS; i += 1) {
       initializeTokens.push((await requestDevToken(issuer, { sub: `bench-init-${i}`, scopes: issuer.scopes, groups: ['staff'], resource })).accessToken);
+    }
+    const deleteTokens: string[] = [];
+    if (!flags['no-methods'] && ERAS.includes('legacy')) {
+      for (let i = 0; i < DELETE_PRINCIPALS; i += 1) {
+        deleteTokens.push((await requestDevToken(issuer, { sub: `bench-delete-${i}`, scopes: issuer.scopes, groups: ['staff'], resource })).accessToken);
+      }
     }
 
     // The exact requests of the official v2 client, captured from a real exchange with R1; the
@@ -334,24 +410,32 @@ async function main(): Promise<void> {
       }
     }
 
-    // initialize per second (legacy): R1 (stateless fallback) and R2 (durable sessions).
-    const initialize = new Map<ServerName, LoadFigures>();
-    if (ERAS.includes('legacy') && !flags['no-initialize']) {
-      for (const name of ['R1', 'R2'] as const) {
-        const target = targets.get(name);
-        if (!target) continue;
-        const spec = {
-          url: target.url,
-          body: captured.legacy.opening.body,
-          headers: replayHeaders(captured.legacy.opening),
-          perConnection: (index: number) => ({ authorization: `Bearer ${initializeTokens[index % initializeTokens.length]}` }),
-          connections: INITIALIZE_CONNECTIONS,
-          seconds: SECONDS,
-          verify: isInitializeSuccess,
-        };
-        await runLoad({ ...spec, seconds: Math.max(0.5, WARMUP) });
-        initialize.set(name, await runLoad(spec));
-      }
+    // Every method a client sends, at 10 connections; initialize also against bare conditional
+    // PutItem calls on the same store, alternating with the servers round by round.
+    const putBaselines: PutBaseline[] = [];
+    let methodRuns: MethodRun[] = [];
+    if (!flags['no-methods']) {
+      methodRuns = await runMethodBenches({
+        targets,
+        captured,
+        tokens,
+        initializeTokens,
+        deleteTokens,
+        sessionsPerOwner: SESSION_STORE_DEFAULTS.maxSessionsPerOwner,
+        eras: ERAS,
+        connections: METHOD_CONNECTIONS,
+        seconds: SECONDS,
+        warmup: WARMUP,
+        rounds: ROUNDS,
+        beside: (bench) =>
+          bench.method === 'initialize' && targets.has('R2')
+            ? async () => {
+                putBaselines.push(
+                  await runPutBaseline({ ...r2Store, tableName: depsInfo.tableName, connections: METHOD_CONNECTIONS, seconds: SECONDS }),
+                );
+              }
+            : undefined,
+      });
     }
 
     const r2After = targets.has('R2') ? await r2.memory() : undefined;
@@ -379,17 +463,6 @@ async function main(): Promise<void> {
     }
     console.log('  (spawn→listening includes Node start and loading the scripts through tsx; R2\'s runtime itself is the compiled JS unless');
     console.log('   --r2-from src; in-process is performance.now() at listen; R2\'s JWKS is fetched on the first request, not at start)');
-
-    if (initialize.size > 0) {
-      console.log(`\nlegacy initialize, ${INITIALIZE_CONNECTIONS} connections (one principal per connection)`);
-      for (const [name, figures] of initialize) {
-        console.log(
-          `    ${name.padEnd(4)} ${figures.requestsPerSecond.toFixed(0).padStart(7)} initialize/s   p50 ${fixed(figures.p50Ms).padStart(6)} ms   p99 ${fixed(figures.p99Ms).padStart(6)} ms   errors ${figures.errors}`,
-        );
-      }
-      console.log('    (R1 answers from a fresh instance and stores nothing; R2 verifies the token and writes a durable, owner-bound session');
-      console.log('     to dynalite, evicting the owner\'s oldest once it holds 20 — each principal here opens hundreds)');
-    }
 
     let logLines = 0;
     let emfLines = 0;
@@ -442,6 +515,8 @@ async function main(): Promise<void> {
       }
     }
 
+    const methodFloors = reportMethods(methodRuns, putBaselines, configuredTaskSize(flags.config));
+
     const floors: Array<{ name: string; pass: boolean; detail: string }> = [];
     const top = Math.max(...CONNECTIONS);
     for (const era of ERAS) {
@@ -468,6 +543,10 @@ async function main(): Promise<void> {
     console.log('\nFloors (issue 7)');
     if (top !== 50) console.log(`  (the issue sets the floors at 50 connections; this run's largest is ${top})`);
     for (const floor of floors) console.log(`  ${floor.pass ? 'PASS' : 'FAIL'}  ${floor.name}: ${floor.detail}`);
+    if (methodFloors.length > 0) {
+      console.log(`\nFloors (issue 15), ${METHOD_CONNECTIONS} connections, ratios against baselines measured in this run`);
+      for (const floor of methodFloors) console.log(`  ${floor.pass ? 'PASS' : 'FAIL'}  ${floor.name}: ${floor.detail}`);
+    }
     if (flags.profile) console.log(`  (profile mode: ${flags['profile-server']} ran under the profiler, these verdicts do not count)`);
 
     if (flags.profile) {

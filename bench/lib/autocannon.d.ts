@@ -25,7 +25,12 @@ declare module 'autocannon' {
     /** Every response body goes through this; `false` counts a mismatch. */
     verifyBody?: (body: string) => boolean;
     /** Requests sent in turn; fields not given come from the options above. */
-    requests?: Array<{ onResponse?: (status: number, body: string) => void }>;
+    requests?: Array<{
+      method?: 'GET' | 'POST' | 'DELETE';
+      onResponse?: (status: number, body: string) => void;
+      /** Called before every request; the returned request is sent. */
+      setupRequest?: (request: { headers?: Record<string, string>; method?: string; body?: string }) => { headers?: Record<string, string>; method?: string; body?: string };
+    }>;
   }
 
   export interface AutocannonResult {

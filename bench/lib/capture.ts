@@ -16,7 +16,17 @@ export interface CapturedExchange {
   /** The `notifications/initialized` POST (legacy only). */
   readonly initialized?: CapturedRequest;
   readonly toolsCall: CapturedRequest;
+  /** The last POST of every JSON-RPC method the client sent, by method. */
+  readonly byMethod: ReadonlyMap<string, CapturedRequest>;
 }
+
+/**
+ * What the client does once connected, one line per method the benchmark replays (the opening
+ * request and `tools/call` are always sent). A method added here is captured for both eras.
+ */
+export const CLIENT_STEPS: ReadonlyArray<{ readonly method: string; readonly run: (client: Client) => Promise<unknown> }> = [
+  { method: 'tools/list', run: (client) => client.listTools() },
+];
 
 function methodOf(body: string): string | undefined {
   try {
@@ -59,6 +69,7 @@ export async function captureClientRequests(
   const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: recordingFetch, requestInit: { headers } });
   await client.connect(transport);
   try {
+    for (const step of CLIENT_STEPS) await step.run(client);
     const result = await client.callTool({ name: tool, arguments: args });
     if (result.isError) throw new Error(`capturing ${era} requests: the tool call failed: ${JSON.stringify(result)}`);
   } finally {
@@ -68,7 +79,7 @@ export async function captureClientRequests(
   const toolsCall = posts.get('tools/call');
   if (!opening || !toolsCall) throw new Error(`capturing ${era} requests: saw only ${[...posts.keys()].join(', ')}`);
   const initialized = posts.get('notifications/initialized');
-  return { opening, toolsCall, ...(initialized ? { initialized } : {}) };
+  return { opening, toolsCall, byMethod: posts, ...(initialized ? { initialized } : {}) };
 }
 
 /** Headers of a captured request without the ones the benchmark sets itself. */

@@ -22,6 +22,7 @@ export interface StartOptions {
 export class BenchChild {
   #nextId = 1;
   readonly #pending = new Map<number, (usage: NodeJS.MemoryUsage) => void>();
+  readonly #pendingCpu = new Map<number, (usage: NodeJS.CpuUsage) => void>();
   #exited: Promise<void>;
 
   private constructor(
@@ -39,10 +40,15 @@ export class BenchChild {
   ) {
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('message', (message: ChildToParent) => {
-      if (message.type !== 'memory') return;
-      const resolve = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      resolve?.(message.usage);
+      if (message.type === 'memory') {
+        const resolve = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        resolve?.(message.usage);
+      } else if (message.type === 'cpu') {
+        const resolve = this.#pendingCpu.get(message.id);
+        this.#pendingCpu.delete(message.id);
+        resolve?.(message.usage);
+      }
     });
   }
 
@@ -93,6 +99,19 @@ export class BenchChild {
         resolve(usage);
       });
       this.#send({ type: 'memory', id });
+    });
+  }
+
+  /** CPU time the child has used so far (`process.cpuUsage()` in it, microseconds). */
+  cpuUsage(): Promise<NodeJS.CpuUsage> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not answer the CPU request`)), 10_000);
+      this.#pendingCpu.set(id, (usage) => {
+        clearTimeout(timer);
+        resolve(usage);
+      });
+      this.#send({ type: 'cpu', id });
     });
   }
 

@@ -8,13 +8,20 @@ import autocannon, { type AutocannonClient, type AutocannonResult } from 'autoca
 
 export interface LoadSpec {
   readonly url: string;
+  /** @default 'POST' */
+  readonly method?: 'POST' | 'DELETE';
+  /** Request body (none for DELETE). */
   readonly body: string;
   /** Headers of every request. */
   readonly headers: Record<string, string>;
   /** Headers added for the connection with this index (its token, its session). */
   readonly perConnection?: (index: number) => Record<string, string>;
+  /** Headers added to each request in turn (for requests that use something up, like DELETE). */
+  readonly perRequest?: () => Record<string, string>;
   readonly connections: number;
   readonly seconds: number;
+  /** Stop after this many requests (or `seconds`, whichever comes first). */
+  readonly amount?: number;
   /** Whether a response body is a real success. */
   readonly verify: (body: string) => boolean;
 }
@@ -58,11 +65,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadFigures> {
     const instance = autocannon(
       {
         url: spec.url,
-        method: 'POST',
+        method: spec.method ?? 'POST',
         headers: spec.headers,
-        body: spec.body,
+        ...(spec.method === 'DELETE' ? {} : { body: spec.body }),
         connections: spec.connections,
         duration: spec.seconds,
+        ...(spec.amount !== undefined ? { amount: spec.amount } : {}),
         timeout: 10,
         setupClient: (client: AutocannonClient) => {
           const index = connectionIndex++;
@@ -70,6 +78,11 @@ export function runLoad(spec: LoadSpec): Promise<LoadFigures> {
         },
         requests: [
           {
+            ...(spec.perRequest
+              ? {
+                  setupRequest: (request: { headers?: Record<string, string> }) => ({ ...request, headers: { ...request.headers, ...spec.perRequest!() } }),
+                }
+              : {}),
             onResponse: (status: number, body: string) => {
               sampleBody ??= body;
               if (status >= 200 && status < 300 && !spec.verify(body)) {

@@ -9,6 +9,7 @@ export type ChildToParent =
       readonly extra: Record<string, unknown>;
     }
   | { readonly type: 'memory'; readonly id: number; readonly usage: NodeJS.MemoryUsage }
+  | { readonly type: 'cpu'; readonly id: number; readonly usage: NodeJS.CpuUsage }
   | { readonly type: 'failed'; readonly message: string };
 
-export type ParentToChild = { readonly type: 'memory'; readonly id: number } | { readonly type: 'stop' };
+export type ParentToChild = { readonly type: 'memory'; readonly id: number } | { readonly type: 'cpu'; readonly id: number } | { readonly type: 'stop' };

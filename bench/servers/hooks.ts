@@ -1,7 +1,7 @@
 /**
  * The benchmark's control channel inside a server child process (IPC with the parent, never a
  * network endpoint): the child reports that it listens, answers memory questions after a full
- * garbage collection (the child runs with `--expose-gc`), and stops when told to.
+ * garbage collection (the child runs with `--expose-gc`) and CPU-time questions, and stops when told to.
  *
  * This lives in the benchmark only; the product has no such hook.
  */
@@ -40,6 +40,8 @@ export function announceReady(port: number, close: () => Promise<void>, extra: R
     if (message.type === 'memory') {
       collectGarbage();
       send({ type: 'memory', id: message.id, usage: process.memoryUsage() });
+    } else if (message.type === 'cpu') {
+      send({ type: 'cpu', id: message.id, usage: process.cpuUsage() });
     } else if (message.type === 'stop') {
       void stop();
     }

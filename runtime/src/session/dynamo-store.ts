@@ -258,15 +258,25 @@ export class DynamoSessionStore implements SessionStore {
     if (slot === undefined || slot >= this.#maxSessionsPerOwner) return false;
     const idHash = sha256Hex(id);
     this.#cache.delete(idHash);
-    const old = await this.#calls.deleteOwned(sessionKey(principal, slot), principal, {
-      condition: '#h = :h AND #clientId = :clientId',
-      names: { '#h': A.idHash, '#clientId': A.clientId },
-      values: { ':h': str(idHash), ':clientId': str(principal.clientId) },
+    // The session's state documents are listed while the session is deleted (one round trip, not
+    // two); they are removed only once the delete has succeeded for this caller. The listing reads
+    // the caller's own state partition, so it reveals nothing about anyone else.
+    const listing = this.#state.listSessionState(id, principal).catch((error: unknown) => {
+      if (error instanceof SessionStoreUnavailableError) return [];
+      throw error;
     });
+    const [old, stateKeys] = await Promise.all([
+      this.#calls.deleteOwned(sessionKey(principal, slot), principal, {
+        condition: '#h = :h AND #clientId = :clientId',
+        names: { '#h': A.idHash, '#clientId': A.clientId },
+        values: { ':h': str(idHash), ':clientId': str(principal.clientId) },
+      }),
+      listing,
+    ]);
     if (old === undefined) return false;
     this.#slots.emptied(principal, slot);
     try {
-      await this.#state.deleteSessionState(id, principal);
+      await this.#state.deleteItems(stateKeys, principal);
     } catch (error) {
       // The session itself is gone, which is what the caller asked for. Its state documents can no
       // longer be reached through a live session and expire with TTL, so a failed cleanup is not an error.

@@ -153,8 +153,8 @@ export class StateItems {
     return old !== undefined && itemLive(old, this.clock());
   }
 
-  /** Removes the state documents tied to session `id` (bounded; TTL removes any beyond the bound). */
-  async deleteSessionState(id: string, owner: SessionOwner): Promise<void> {
+  /** Keys of the state documents tied to session `id` (bounded; TTL removes any beyond the bound). */
+  async listSessionState(id: string, owner: SessionOwner): Promise<Item[]> {
     const { Items } = await this.calls.call('Query', (abortSignal) =>
       this.calls.client.send(
         new QueryCommand({
@@ -168,13 +168,18 @@ export class StateItems {
         { abortSignal },
       ),
     );
-    await Promise.all(
-      (Items ?? []).map(async (item) => {
-        const pk = readString(item, A.pk);
-        const sk = readString(item, A.sk);
-        if (pk !== undefined && sk !== undefined) await this.calls.deleteOwned(key(pk, sk), owner);
-      }),
-    );
+    const keys: Item[] = [];
+    for (const item of Items ?? []) {
+      const pk = readString(item, A.pk);
+      const sk = readString(item, A.sk);
+      if (pk !== undefined && sk !== undefined) keys.push(key(pk, sk));
+    }
+    return keys;
+  }
+
+  /** Deletes the items under `keys` that `owner` owns. */
+  async deleteItems(keys: readonly Item[], owner: SessionOwner): Promise<void> {
+    await Promise.all(keys.map((itemKey) => this.calls.deleteOwned(itemKey, owner)));
   }
 
   async #get(itemKey: Item): Promise<Item | undefined> {

@@ -1,0 +1,65 @@
+/**
+ * The floor of a durable session write: bare conditional `PutItem` calls (`attribute_not_exists`,
+ * a fresh key each, an item the size of a session record) against the same store the kit's server
+ * uses, with the store's own client settings, from `connections` callers at once for `seconds`.
+ */
+import { randomBytes } from 'node:crypto';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createSessionStoreClient } from '../../runtime/src/session/index.js';
+
+export interface PutBaseline {
+  readonly connections: number;
+  readonly writes: number;
+  readonly seconds: number;
+  readonly writesPerSecond: number;
+  readonly errors: number;
+}
+
+export async function runPutBaseline(options: {
+  readonly endpoint: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly tableName: string;
+  readonly connections: number;
+  readonly seconds: number;
+}): Promise<PutBaseline> {
+  const client = createSessionStoreClient({ region: 'eu-west-1', endpoint: options.endpoint, credentials: options.credentials });
+  const padding = 'x'.repeat(300);
+  let writes = 0;
+  let errors = 0;
+  const put = () =>
+    client.send(
+      new PutItemCommand({
+        TableName: options.tableName,
+        Item: {
+          pk: { S: `baseline#${randomBytes(16).toString('hex')}` },
+          sk: { S: 'slot#0' },
+          value: { S: padding },
+          expiresAt: { N: String(Math.ceil(Date.now() / 1000) + 600) },
+        },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      }),
+    );
+  try {
+    // Warm the connections first, as the load runs do.
+    await Promise.all(Array.from({ length: options.connections }, () => put()));
+    const started = performance.now();
+    const deadline = started + options.seconds * 1000;
+    await Promise.all(
+      Array.from({ length: options.connections }, async () => {
+        while (performance.now() < deadline) {
+          try {
+            await put();
+            writes += 1;
+          } catch {
+            errors += 1;
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { connections: options.connections, writes, seconds, writesPerSecond: writes / seconds, errors };
+  } finally {
+    client.destroy();
+  }
+}
