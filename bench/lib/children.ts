@@ -91,27 +91,24 @@ export class BenchChild {
 
   /** Memory of the child after a full garbage collection in it. */
   memory(): Promise<NodeJS.MemoryUsage> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not answer the memory request`)), 10_000);
-      this.#pending.set(id, (usage) => {
-        clearTimeout(timer);
-        resolve(usage);
-      });
-      this.#send({ type: 'memory', id });
-    });
+    return this.#ask('memory', this.#pending);
   }
 
   /** CPU time the child has used so far (`process.cpuUsage()` in it, microseconds). */
   cpuUsage(): Promise<NodeJS.CpuUsage> {
+    return this.#ask('cpu', this.#pendingCpu);
+  }
+
+  /** Sends a question and waits (10 s at most) for the answer with the same id. */
+  #ask<T>(type: 'memory' | 'cpu', pending: Map<number, (answer: T) => void>): Promise<T> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not answer the CPU request`)), 10_000);
-      this.#pendingCpu.set(id, (usage) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not answer the ${type} request`)), 10_000);
+      pending.set(id, (answer) => {
         clearTimeout(timer);
-        resolve(usage);
+        resolve(answer);
       });
-      this.#send({ type: 'cpu', id });
+      this.#send({ type, id });
     });
   }
 
