@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { quickstartCommands } from '../src/dev/banner.js';
 import { devEnvironment, freePort } from '../src/dev/environment.js';
 import { requestDevToken, startDevIssuer, type DevIssuer } from '../src/dev/issuer.js';
-import { devStatePath, writeDevState } from '../src/dev/state.js';
+import { devStateFolder, devStatePath, writeDevState } from '../src/dev/state.js';
 import { startDevStore, type DevStore } from '../src/dev/store.js';
 import { INITIALIZE, post } from './harness.js';
 
@@ -46,6 +46,9 @@ interface DevRun {
   readonly exited: Promise<number | null>;
 }
 
+/** Log files of the dev runs of this file, removed at the end (a user's run keeps its log). */
+const devLogFiles: string[] = [];
+
 /** Starts `npm run dev` (its CLI, on the pinned Node) and waits for the banner. */
 async function startDev(args: readonly string[], env: Record<string, string> = {}): Promise<DevRun> {
   const child = spawn(process.execPath, [...TSX, 'runtime/src/dev/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -55,6 +58,7 @@ async function startDev(args: readonly string[], env: Record<string, string> = {
   assert.equal(child.exitCode, null, output.out());
   const endpoints = [...output.stdout().matchAll(/^MCP endpoint: (http:\/\/127\.0\.0\.1:(\d+)\/mcp)$/gm)];
   const pids = /pids? ([\d, ]+)[ )]/.exec(output.stdout())?.[1]?.split(', ').map(Number) ?? [];
+  if (endpoints[0]) devLogFiles.push(join(devStateFolder(), `dev-${endpoints[0][2]}.log`));
   return { child, output, endpoints: endpoints.map((match) => match[1]!), ports: endpoints.map((match) => Number(match[2])), pids, exited };
 }
 
@@ -76,6 +80,10 @@ function whoamiCall(id: number) {
 }
 
 describe('npm run dev', () => {
+  after(() => {
+    for (const file of devLogFiles) rmSync(file, { force: true });
+  });
+
   test('two instances on consecutive ports: dev:token for each, a killed instance is reported and restarted while the other serves the session, a quiet terminal, state removed on Ctrl+C', async () => {
     const dev = await startDev(['--port', '0', '--instances', '2']);
     try {
@@ -135,6 +143,28 @@ describe('npm run dev', () => {
     const stopped = await devToken(['--sub', 'alice', '--port', String(dev.ports[1])]);
     assert.equal(stopped.code, 1);
     assert.match(stopped.out, new RegExp(`no dev server is running on port ${dev.ports[1]}\\. Start one with: npm run dev`));
+  });
+
+  test('an instance that keeps dying is given up on with a message saying how to bring it back; with none left, npm run dev exits 1 and removes its state', async () => {
+    const dev = await startDev(['--port', '0']);
+    const port = dev.ports[0]!;
+    try {
+      let pid = dev.pids[0]!;
+      for (let restart = 1; restart <= 3; restart += 1) {
+        process.kill(pid, 'SIGKILL');
+        const serving = new RegExp(`instance 1 \\(port ${port}\\) is serving again \\(pid (\\d+)\\)`, 'g');
+        await waitFor(() => [...dev.output.stdout().matchAll(serving)].length === restart, 90_000, `restart ${restart}`);
+        pid = Number([...dev.output.stdout().matchAll(serving)].at(-1)![1]);
+      }
+      process.kill(pid, 'SIGKILL');
+      assert.equal(await dev.exited, 1);
+    } finally {
+      if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    }
+    assert.match(dev.output.stdout(), new RegExp(`instance 1 \\(port ${port}\\) stopped: killed by SIGKILL; no other instance is running\\.`));
+    assert.match(dev.output.stdout(), /stopped 3 times within a minute; it is not restarted again\. Restart npm run dev to bring it back\./);
+    assert.match(dev.output.stdout(), /No server instance is left; stopping\./);
+    assert.equal(existsSync(devStatePath(port)), false, 'state file removed');
   });
 
   test('a taken port: exit code 1, a message naming the port, no banner, no state file', async () => {
