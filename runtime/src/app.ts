@@ -42,6 +42,8 @@ export interface AppOverrides {
   readonly logStream?: NodeJS.WritableStream;
   /** How the authorization server reaches the session table. @default - the configured region and the SDK's endpoint resolution */
   readonly storeClient?: SessionStoreClientOptions;
+  /** Extra CA certificates (PEM) the broker trusts for client metadata documents (tests; development uses NODE_EXTRA_CA_CERTS). */
+  readonly metadataCa?: string;
 }
 
 /** A running kit server. */
@@ -132,17 +134,18 @@ function outputFilterOf(moderation: ModerationProvider): OutputFilter {
 async function startBroker(
   config: RuntimeConfig,
   scopes: readonly string[],
-  storeClient: SessionStoreClientOptions | undefined,
+  overrides: Pick<AppOverrides, 'storeClient' | 'metadataCa'>,
   observability: Observability,
 ): Promise<{ issuer: string; server: AuthorizationServer; verifier: TokenVerifier; close(): void }> {
   const broker = config.broker!;
   const signer = await createLocalSigner(broker.signingKey);
-  const client = createSessionStoreClient({ region: config.region, ...storeClient });
+  const client = createSessionStoreClient({ region: config.region, ...overrides.storeClient });
   const server = createAuthorizationServer({
     config: broker,
     store: new AuthzStore({ client, tableName: config.sessions.tableName }),
     signer,
     scopes,
+    ...(overrides.metadataCa ? { metadataCa: overrides.metadataCa } : {}),
     onFailure: (where, error) => observability.logger.info('sign-in refused', { where, error: error instanceof Error ? error.message : 'unknown' }),
   });
   const verifier = createTokenVerifier(
@@ -181,7 +184,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   const catalog = new ToolCatalog(overrides.tools ?? DEFAULT_TOOLS, assertCatalogSafe);
   const sessions = overrides.sessions ?? createSessionStore(config);
   const idpVerifier: TokenVerifier = createTokenVerifier(config.auth, overrides.keys ? { keys: overrides.keys } : {});
-  const broker = config.broker ? await startBroker(config, catalog.scopes, overrides.storeClient, observability) : undefined;
+  const broker = config.broker ? await startBroker(config, catalog.scopes, overrides, observability) : undefined;
   const verifier = broker ? verifierByIssuer(new Map([[broker.issuer, broker.verifier]]), idpVerifier) : idpVerifier;
   const limiter = new ConcurrencyLimiter();
   const moderation = createModerationProvider(

@@ -8,6 +8,7 @@ import type { OAuthClientInformationFull, OAuthTokens } from '@modelcontextproto
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, RedirectCatcher, signInInBrowser } from './browser.js';
+import { DocumentServer } from '../src/authz/test-https.js';
 import { startKit, type Kit } from './harness.js';
 
 /** A stock client's OAuth state, in memory: what Claude Code or VS Code keep in their own stores. */
@@ -54,14 +55,17 @@ describe('stock MCP clients sign in through the kit (no pre-made token)', () => 
   let kit: Kit;
   let browser: Browser;
   const catcher = new RedirectCatcher();
+  const documents = new DocumentServer();
   before(async () => {
-    kit = await startKit({ broker: true });
+    await documents.start();
+    kit = await startKit({ broker: true, overrides: { metadataCa: documents.ca } });
     browser = await launchBrowser();
     await catcher.start();
   });
   after(async () => {
     await browser?.close();
     await catcher.stop();
+    await documents.stop();
     await kit?.close();
   });
 
@@ -96,6 +100,32 @@ describe('stock MCP clients sign in through the kit (no pre-made token)', () => 
       assert.equal(identity.subject, 'carol');
       assert.equal(identity.clientId, provider.client!.client_id, 'the MCP client id is part of the principal');
       assert.deepEqual(identity.groups, ['staff']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('SDK v1 auth() with a Client ID Metadata Document (https on loopback): no registration, the page names the host', async () => {
+    const provider = new MemoryProvider(catcher.url, 'unused');
+    const documentUrl = documents.serve('/oauth/client-metadata.json', { client_name: 'Document SDK client', redirect_uris: [catcher.url], grant_types: ['authorization_code', 'refresh_token'] });
+    Object.assign(provider, { clientMetadataUrl: documentUrl });
+    assert.equal(await legacyAuth(provider, { serverUrl: kit.url }), 'REDIRECT');
+    assert.equal(provider.authorizationUrl!.searchParams.get('client_id'), documentUrl, 'the URL is the client id');
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(provider.authorizationUrl!.href);
+      assert.match((await page.textContent('main')) ?? '', new RegExp(`published by ${new URL(documentUrl).host.replace('.', '\\.')}`));
+      const back = await signInInBrowser(page, provider.authorizationUrl!.href, { name: 'frank', groups: 'staff' }, catcher.next());
+      assert.equal(await legacyAuth(provider, { serverUrl: kit.url, authorizationCode: back.searchParams.get('code')! }), 'AUTHORIZED');
+    } finally {
+      await context.close();
+    }
+    const client = new LegacyClient({ name: 'document-client', version: '1.0.0' });
+    await client.connect(new LegacyTransport(new URL(kit.url), { authProvider: provider }));
+    try {
+      const identity = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as { subject: string; clientId: string };
+      assert.deepEqual([identity.subject, identity.clientId], ['frank', documentUrl]);
     } finally {
       await client.close();
     }

@@ -25,6 +25,10 @@ export const brokerEnvironmentSchema = z.object({
   MCP_BROKER_ACCESS_TOKEN_SECONDS: integer(60, 3600).default(600),
   MCP_BROKER_REFRESH_TOKEN_SECONDS: integer(300, 90 * 86_400).default(14 * 86_400),
   MCP_BROKER_DCR: flag.default('on'),
+  MCP_BROKER_CIMD: flag.default('on'),
+  MCP_BROKER_CIMD_ALLOW: csv.default([]),
+  MCP_BROKER_CIMD_DENY: csv.default([]),
+  MCP_BROKER_CIMD_ALLOW_LOOPBACK: flag.default('off'),
   MCP_BROKER_DCR_UNUSED_SECONDS: integer(300, 90 * 86_400).default(7 * 86_400),
   MCP_BROKER_REGISTRATIONS_PER_MINUTE: integer(1, 10_000).default(20),
   MCP_BROKER_TOKEN_REQUESTS_PER_MINUTE: integer(1, 100_000).default(120),
@@ -57,6 +61,14 @@ export interface BrokerConfig {
     readonly perMinute: number;
   };
   readonly tokenRequestsPerMinute: number;
+  /** Client ID Metadata Documents: on or off, and the administrators' lists of URLs or hosts. */
+  readonly metadataDocuments: {
+    readonly enabled: boolean;
+    readonly allow: readonly string[];
+    readonly deny: readonly string[];
+    /** Development only (loopback public URL): documents on https://127.0.0.1 or https://localhost. */
+    readonly allowLoopback: boolean;
+  };
 }
 
 function required<T>(variable: string, value: T | undefined): T {
@@ -89,6 +101,10 @@ export function loadBrokerConfig(env: Record<string, string | undefined>, public
   if (!e.MCP_BROKER_UPSTREAM_SCOPES.includes('openid')) {
     throw new BrokerConfigError(`MCP_BROKER_UPSTREAM_SCOPES must include openid (got "${e.MCP_BROKER_UPSTREAM_SCOPES.join(',')}")`);
   }
+  const loopbackServer = ['127.0.0.1', 'localhost', '[::1]'].includes(publicUrl.hostname);
+  if (e.MCP_BROKER_CIMD_ALLOW_LOOPBACK === 'on' && !loopbackServer) {
+    throw new BrokerConfigError(`MCP_BROKER_CIMD_ALLOW_LOOPBACK may only be on for a loopback MCP_PUBLIC_URL (got "${publicUrl.href}")`);
+  }
   return {
     issuer: publicUrl.origin,
     resource: publicUrl.href,
@@ -107,5 +123,11 @@ export function loadBrokerConfig(env: Record<string, string | undefined>, public
       perMinute: e.MCP_BROKER_REGISTRATIONS_PER_MINUTE,
     },
     tokenRequestsPerMinute: e.MCP_BROKER_TOKEN_REQUESTS_PER_MINUTE,
+    metadataDocuments: {
+      enabled: e.MCP_BROKER_CIMD === 'on',
+      allow: e.MCP_BROKER_CIMD_ALLOW,
+      deny: e.MCP_BROKER_CIMD_DENY,
+      allowLoopback: e.MCP_BROKER_CIMD_ALLOW_LOOPBACK === 'on',
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, ClientGoneError, isJsonMediaType, readBody } from '../http/body.js';
 import { RateLimiter } from '../tools/limits.js';
+import { ClientMetadataResolver } from './cimd.js';
 import { MAX_REGISTRATION_BYTES, redirectUriMatches, registrationFromRequest, registrationResponse, type ClientRecord } from './clients.js';
 import type { BrokerConfig } from './config.js';
 import { OAuthError } from './errors.js';
@@ -41,6 +42,8 @@ export interface AuthorizationServerOptions {
   readonly scopes: readonly string[];
   /** Records a refusal or failure for logs and metrics (the client sees only the OAuth error). */
   readonly onFailure?: (where: string, error: unknown) => void;
+  /** Extra trusted CA certificates (PEM) for fetching metadata documents; tests only (development uses NODE_EXTRA_CA_CERTS). */
+  readonly metadataCa?: string;
 }
 
 /** The authorization server's HTTP surface. */
@@ -122,6 +125,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const tokenRequests = new RateLimiter(config.tokenRequestsPerMinute);
   const upstreamOrigin = new URL(config.upstream.issuer).origin;
   const fail = options.onFailure ?? (() => undefined);
+  const documents = config.metadataDocuments.enabled
+    ? new ClientMetadataResolver(config.metadataDocuments, options.metadataCa ? { ca: options.metadataCa } : {})
+    : undefined;
+  const clientOf = (clientId: string | undefined) => loadClient(store, clientId, documents);
 
   const resourceOf = (value: string | undefined): string => {
     if (value === undefined) return config.resource;
@@ -151,6 +158,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     flowId,
     csrf: flow.csrf,
     clientName: client.name,
+    ...(client.kind === 'metadata' ? { verifiedHost: new URL(client.clientId).host } : {}),
     redirectUri: flow.redirectUri,
     scopes: flow.scopes,
     resource: config.resource,
@@ -185,7 +193,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     let client: ClientRecord;
     let redirectUri: string;
     try {
-      client = await loadClient(store, single(params, 'client_id'));
+      client = await clientOf(single(params, 'client_id'));
       const presented = single(params, 'redirect_uri');
       if (presented === undefined) {
         if (client.redirectUris.length !== 1) throw new OAuthError('invalid_request', 'redirect_uri is required');
@@ -305,7 +313,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       redirect(res, clientRedirect(config, flow, { error: error.code, error_description: error.description }), [cookie(FLOW_COOKIE, '', 0)]);
       return;
     }
-    const client = await store.get<ClientRecord>('client', flow.clientId);
+    const client = await clientOf(flow.clientId).catch((error: unknown) => {
+      if (error instanceof OAuthError && error.code === 'invalid_client') return undefined;
+      throw error;
+    });
     if (!client) {
       sendErrorPage(res, 400, 'The application that started this sign-in is no longer registered.');
       return;
@@ -360,9 +371,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     const grantType = single(form, 'grant_type');
     const clientId = single(form, 'client_id');
     if (!clientId) throw new OAuthError('invalid_client', 'client_id is required');
-    const client = await loadClient(store, clientId).catch((error: unknown) => {
-      throw error instanceof OAuthError && error.code === 'invalid_client' ? new OAuthError('invalid_client', 'unknown client') : error;
-    });
+    const client = await clientOf(clientId);
     const resourceParam = single(form, 'resource');
     if (grantType === 'authorization_code') {
       const code = single(form, 'code');

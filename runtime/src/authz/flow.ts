@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ClientMetadataResolver } from './cimd.js';
 import type { ClientRecord } from './clients.js';
 import type { BrokerConfig } from './config.js';
 import { OAuthError } from './errors.js';
@@ -150,9 +151,17 @@ export function clientRedirect(config: BrokerConfig, flow: Pick<Flow, 'redirectU
   return url.href;
 }
 
-/** The registration of a client, or an OAuth error the caller shows as a page (never as a redirect). */
-export async function loadClient(store: AuthzStore, clientId: string | undefined): Promise<ClientRecord> {
+/**
+ * The registration of a client: a metadata document when the client_id is an https URL (and
+ * `documents` is given), else a dynamic registration. Throws an OAuth error the caller shows as a
+ * page (never as a redirect).
+ */
+export async function loadClient(store: AuthzStore, clientId: string | undefined, documents?: ClientMetadataResolver): Promise<ClientRecord> {
   if (!clientId || clientId.length > 2048) throw new OAuthError('invalid_client', 'unknown client');
+  if (clientId.startsWith('https://')) {
+    if (!documents) throw new OAuthError('invalid_client', 'client metadata documents are turned off on this server');
+    return documents.resolve(clientId);
+  }
   const client = await store.get<ClientRecord>('client', clientId);
   if (!client) throw new OAuthError('invalid_client', 'unknown client');
   return client;

@@ -36,6 +36,6 @@ export function authorizationServerMetadata(config: BrokerConfig, scopes: readon
     revocation_endpoint_auth_methods_supported: ['none'],
     scopes_supported: [...scopes],
     authorization_response_iss_parameter_supported: true,
-    client_id_metadata_document_supported: true,
+    client_id_metadata_document_supported: config.metadataDocuments.enabled,
   };
 }

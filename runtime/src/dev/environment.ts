@@ -82,6 +82,8 @@ export function devEnvironment(options: {
           MCP_BROKER_UPSTREAM_CLIENT_SECRET: options.broker.clientSecret,
           MCP_BROKER_UPSTREAM_SCOPES: 'openid,profile,groups',
           MCP_BROKER_SIGNING_KEY: options.broker.signingKey,
+          // Client metadata documents on https://127.0.0.1 or https://localhost, trusted through NODE_EXTRA_CA_CERTS.
+          MCP_BROKER_CIMD_ALLOW_LOOPBACK: 'on',
         }
       : {}),
   };
