@@ -2,6 +2,8 @@ import type { JWTVerifyGetKey } from 'jose';
 import { createLocalJWKSet } from 'jose';
 import { createTokenVerifier, verifierByIssuer, type TokenVerifier } from './auth/index.js';
 import { AuthzStore, createAuthorizationServer, createLocalSigner, type AuthorizationServer } from './authz/index.js';
+import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations } from './capabilities/index.js';
+import { moderatedText } from './capabilities/content.js';
 import type { RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
 import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
@@ -34,6 +36,8 @@ export const SERVER_INFO = { name: 'enterprise-mcp-kit', version: '0.1.0' } as c
 export interface AppOverrides {
   /** The tools to serve. @default DEFAULT_TOOLS */
   readonly tools?: readonly ToolDefinition[];
+  /** The resources, templates and prompts to serve. @default DEFAULT_CAPABILITIES */
+  readonly capabilities?: CapabilityDeclarations;
   /** The session store. @default - a DynamoSessionStore on the configured table */
   readonly sessions?: SessionStore;
   /** JWT keys, instead of the configured JWKS. */
@@ -51,6 +55,7 @@ export interface App {
   readonly port: number;
   readonly url: string;
   readonly catalog: ToolCatalog;
+  readonly capabilities: CapabilityCatalog;
   readonly sessions: SessionStore;
   readonly observability: Observability;
   readonly limiter: ConcurrencyLimiter;
@@ -119,7 +124,7 @@ function outputFilterOf(moderation: ModerationProvider): OutputFilter {
     async apply(result, profile, signal) {
       const redacted = redactToolResult(result, profile);
       if (!profile.moderate) return { result: redacted.result, redactions: redacted.redactions, blocked: false };
-      const text = redacted.result.content.map((block) => block.text).join('\n');
+      const text = moderatedText(redacted.result.content);
       const verdict = await moderation.moderate(text, signal);
       return { result: redacted.result, redactions: redacted.redactions, blocked: !verdict.allowed };
     },
@@ -182,6 +187,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   });
   const telemetry = telemetryOf(observability);
   const catalog = new ToolCatalog(overrides.tools ?? DEFAULT_TOOLS, assertCatalogSafe);
+  const capabilities = new CapabilityCatalog(overrides.capabilities ?? DEFAULT_CAPABILITIES, assertCatalogSafe);
   const sessions = overrides.sessions ?? createSessionStore(config);
   const idpVerifier: TokenVerifier = createTokenVerifier(config.auth, overrides.keys ? { keys: overrides.keys } : {});
   const broker = config.broker ? await startBroker(config, catalog.scopes, overrides, observability) : undefined;
@@ -208,6 +214,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   const dispatch = createToolDispatch({
     ...SERVER_INFO,
     catalog,
+    capabilities,
     invoke: {
       limiter,
       filter: outputFilterOf(moderation),
@@ -229,7 +236,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     verifier,
     endpoint,
     telemetry,
-    scopes: catalog.scopes,
+    scopes: [...new Set([...catalog.scopes, ...capabilities.scopes])].sort(),
     toolSlotAvailable: (principal, name) => {
       const tool = catalog.find(principal, name);
       return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
@@ -251,6 +258,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     port: running.port,
     url: `${config.http.tls ? 'https' : 'http'}://${host}:${running.port}${config.http.publicUrl.pathname}`,
     catalog,
+    capabilities,
     sessions,
     observability,
     limiter,

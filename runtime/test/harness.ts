@@ -9,6 +9,7 @@ import type { DynamoSessionStore } from '../src/session/index.js';
 import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
 import { catalogScopes } from '../src/tools/registry.js';
 import type { ToolDefinition } from '../src/tools/definition.js';
+import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations } from '../src/capabilities/index.js';
 
 /** Everything a test needs: the real dev issuer, real dynalite, and N real server instances on loopback. */
 export interface Kit {
@@ -32,6 +33,8 @@ export interface Kit {
 export interface KitOptions {
   readonly instances?: number;
   readonly tools?: readonly ToolDefinition[];
+  /** The resources, templates and prompts to serve. @default DEFAULT_CAPABILITIES */
+  readonly capabilities?: CapabilityDeclarations;
   /** Extra environment variables for every instance. */
   readonly env?: Record<string, string>;
   readonly overrides?: Omit<AppOverrides, 'tools' | 'sessions' | 'logStream'>;
@@ -56,7 +59,8 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const ports: number[] = [];
   for (let index = 0; index < instances; index += 1) ports.push(await freePort());
   const resource = `http://127.0.0.1:${ports[0]}/mcp`;
-  const scopes = catalogScopes(tools);
+  const capabilities = options.capabilities ?? DEFAULT_CAPABILITIES;
+  const scopes = [...new Set([...catalogScopes(tools), ...new CapabilityCatalog(capabilities).scopes])].sort();
   const store = await startDevStore(`sessions-${ports[0]}`);
   const devStores = [store];
   if (options.isolatedStores) for (let index = 1; index < instances; index += 1) devStores.push(await startDevStore(`sessions-${ports[index]}`));
@@ -88,7 +92,7 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
     const sessions = newStore(instanceStore, instanceConfig);
     stores.push(sessions);
     const storeClient = { endpoint: instanceStore.endpoint, credentials: { accessKeyId: DEV_AWS_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: DEV_AWS_ENVIRONMENT.AWS_SECRET_ACCESS_KEY } };
-    apps.push(await startApp(instanceConfig, { ...options.overrides, tools, sessions, logStream, storeClient }));
+    apps.push(await startApp(instanceConfig, { ...options.overrides, tools, capabilities, sessions, logStream, storeClient }));
   }
   return {
     issuer,

@@ -66,7 +66,7 @@ export function redactText(text: string, profile: RedactionProfile): RedactedTex
 export function redactToolResult(result: ToolResult, profile: RedactionProfile): RedactedToolResult {
   const redactions: RedactionCounts = {};
   // Every string field of a block is filtered, not only `text`, in case a handler returns more than the type says.
-  const content = result.content.map((block) => redactValue(block, profile, redactions, 1) as ToolResult['content'][number]);
+  const content = result.content.map((block) => redactBlock(block, profile, redactions) as ToolResult['content'][number]);
   const redacted: ToolResult =
     result.structuredContent === undefined
       ? { ...result, content }
@@ -76,6 +76,25 @@ export function redactToolResult(result: ToolResult, profile: RedactionProfile):
           structuredContent: redactValue(result.structuredContent, profile, redactions, 1) as Record<string, unknown>,
         };
   return { result: redacted, redactions };
+}
+
+/**
+ * Redacts every string of one content block except its base64 payload (`data` of an image or audio
+ * block, `blob` of an embedded resource): bytes are passed on as they are, since rewriting base64
+ * would corrupt them. Text, URIs, names, MIME types and descriptions are all filtered.
+ */
+function redactBlock(block: unknown, profile: RedactionProfile, counts: RedactionCounts): unknown {
+  if (block === null || typeof block !== 'object' || Array.isArray(block)) return redactValue(block, profile, counts, 1);
+  const { type, data, resource } = block as { type?: unknown; data?: unknown; resource?: unknown };
+  if ((type === 'image' || type === 'audio') && typeof data === 'string') {
+    return { ...(redactValue({ ...block, data: undefined }, profile, counts, 1) as object), data };
+  }
+  if (type === 'resource' && resource !== null && typeof resource === 'object' && typeof (resource as { blob?: unknown }).blob === 'string') {
+    const { blob } = resource as { blob: string };
+    const rest = redactValue({ ...resource, blob: undefined }, profile, counts, 2) as object;
+    return { ...(redactValue({ ...block, resource: undefined }, profile, counts, 1) as object), resource: { ...rest, blob } };
+  }
+  return redactValue(block, profile, counts, 1);
 }
 
 function redactInto(text: string, profile: RedactionProfile, counts: RedactionCounts): string {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
+import type { ContentBlock } from '../capabilities/content.js';
 
 /** An IAM statement a tool needs at run time. The CDK grants exactly these to the task role. */
 export interface IamPermission {
@@ -64,9 +65,12 @@ export interface ToolContext {
   readonly handles: HandleAccess;
 }
 
-/** The content a handler returns: text blocks, plus structured content when the tool declares an output schema. */
+/**
+ * The content a handler returns: content blocks (text, image, audio, embedded resources, resource
+ * links), plus structured content when the tool declares an output schema.
+ */
 export interface ToolResult {
-  readonly content: ReadonlyArray<{ type: 'text'; text: string }>;
+  readonly content: readonly ContentBlock[];
   readonly structuredContent?: Record<string, unknown>;
 }
 

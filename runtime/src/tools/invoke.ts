@@ -1,5 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
 import { ownerKey, type Principal } from '../auth/principal.js';
+import { wireContentBlock, type ContentBlock } from '../capabilities/content.js';
 import { PublicError, publicErrorText, toPublicError, validateArguments } from '../errors/index.js';
 import type { HandleAccess, OutputFilterProfile, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
 import type { ConcurrencyLimiter } from './limits.js';
@@ -78,6 +80,33 @@ function withinShape(value: unknown): boolean {
   return true;
 }
 
+/**
+ * Checks untrusted arguments the way every capability's arguments are checked: shape limits
+ * (depth, number of values) → the strict zod schema → no value that looks like a credential.
+ *
+ * @param onCredential - called when a value looks like a credential, before the refusal
+ * @returns the parsed arguments
+ * @throws PublicError `invalid_arguments` (field names and rules only, never values) or `credential_input`
+ */
+export function checkArguments<Schema extends z.ZodType>(
+  schema: Schema,
+  args: unknown,
+  findCredential: (value: unknown) => string | undefined,
+  onCredential: () => void,
+): z.output<Schema> {
+  if (!withinShape(args)) {
+    throw new PublicError('invalid_arguments', [`arguments must nest at most ${ARGUMENT_LIMITS.depth} levels and hold at most ${ARGUMENT_LIMITS.nodes} values`]);
+  }
+  const result = validateArguments(schema, args ?? {});
+  if (!result.success) throw new PublicError('invalid_arguments', result.problems);
+  const credential = findCredential(result.data);
+  if (credential !== undefined) {
+    onCredential();
+    throw new PublicError('credential_input', [], { cause: new Error(`argument value looks like a ${credential}`) });
+  }
+  return result.data;
+}
+
 function outcomeOf(error: PublicError): ToolCallOutcome {
   switch (error.kind) {
     case 'invalid_arguments':
@@ -98,21 +127,26 @@ function outcomeOf(error: PublicError): ToolCallOutcome {
 }
 
 /**
- * Whether a result has the shape every `tools/call` answer must have on the wire: an array of blocks
- * with string text (sent as text blocks), and structured content that is absent or a plain object. Handlers are
- * typed to return exactly this; the check keeps a handler that breaks its type from reaching the
- * client in a shape the protocol does not allow.
+ * The wire form of a result, or `undefined` when it breaks the shape every `tools/call` answer must
+ * have: content blocks of the kinds MCP defines (known fields only, binary payloads canonical
+ * base64), and structured content that is absent or a plain object. Handlers are typed to return
+ * exactly this; the check keeps a handler that breaks its type from reaching the client in a shape
+ * the protocol does not allow.
  */
-function isWireResult(result: ToolResult): boolean {
-  if (!Array.isArray(result.content)) return false;
+function wireResult(result: ToolResult): CallResult | undefined {
+  if (!Array.isArray(result.content)) return undefined;
+  const content: ContentBlock[] = [];
   for (const block of result.content) {
-    if (block === null || typeof block !== 'object' || typeof block.text !== 'string') return false;
+    const wire = wireContentBlock(block);
+    if (!wire) return undefined;
+    content.push(wire);
   }
   const structured: unknown = result.structuredContent;
-  if (structured === undefined) return true;
-  if (structured === null || typeof structured !== 'object' || Array.isArray(structured)) return false;
+  if (structured === undefined) return { content } as CallResult;
+  if (structured === null || typeof structured !== 'object' || Array.isArray(structured)) return undefined;
   const proto: unknown = Object.getPrototypeOf(structured);
-  return proto === Object.prototype || proto === null;
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  return { content, structuredContent: structured } as CallResult;
 }
 
 /**
@@ -173,19 +207,9 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
   const started = performance.now();
   let release: (() => void) | undefined;
   try {
-    const parsed = await request.step('policy', async () => {
-      if (!withinShape(request.args)) {
-        throw new PublicError('invalid_arguments', [`arguments must nest at most ${ARGUMENT_LIMITS.depth} levels and hold at most ${ARGUMENT_LIMITS.nodes} values`]);
-      }
-      const result = validateArguments(tool.input, request.args ?? {});
-      if (!result.success) throw new PublicError('invalid_arguments', result.problems);
-      const credential = deps.findCredential(result.data);
-      if (credential !== undefined) {
-        deps.observer.credentialInput(tool.name);
-        throw new PublicError('credential_input', [], { cause: new Error(`argument value looks like a ${credential}`) });
-      }
-      return result.data;
-    });
+    const parsed = await request.step('policy', async () =>
+      checkArguments(tool.input, request.args, deps.findCredential, () => deps.observer.credentialInput(tool.name)),
+    );
 
     release = deps.limiter.tryAcquire(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
     if (!release) throw new PublicError('busy');
@@ -211,12 +235,10 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
     const filtered = await request.step('filter', () => deps.filter.apply(output, tool.outputFilter, signal));
     deps.observer.redactions(filtered.redactions);
     if (filtered.blocked) throw new PublicError('output_blocked');
-    if (!isWireResult(filtered.result)) throw new PublicError('internal', [], { cause: new Error('the tool result is not text blocks and an object of structured content') });
+    const wire = wireResult(filtered.result);
+    if (!wire) throw new PublicError('internal', [], { cause: new Error('the tool result is not MCP content blocks and an object of structured content') });
     deps.observer.toolCall(tool.name, 'ok', performance.now() - started);
-    return {
-      content: filtered.result.content.map((block) => ({ type: 'text', text: block.text })),
-      ...(filtered.result.structuredContent !== undefined ? { structuredContent: filtered.result.structuredContent } : {}),
-    };
+    return wire;
   } catch (thrown) {
     const error = toPublicError(thrown);
     deps.observer.toolCall(tool.name, outcomeOf(error), performance.now() - started);

@@ -1,12 +1,16 @@
 import {
   ProtocolError,
   ProtocolErrorCode,
+  ResourceNotFoundError,
   Server,
+  type ServerCapabilities,
   SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
+import type { CapabilityCatalog } from '../capabilities/catalog.js';
+import { createCapabilityService, type CapabilityRequest, type CapabilityService } from '../capabilities/serve.js';
 import type { ToolDefinition } from './definition.js';
 import { invokeTool, type CallResult, type CancelSource, type InvokeDependencies, type TraceStep } from './invoke.js';
 import type { ToolCatalog } from './registry.js';
@@ -58,10 +62,48 @@ function printableName(name: unknown): string {
   return typeof name === 'string' ? name.slice(0, 64).replace(/[^\w.-]/g, '?') : '';
 }
 
+/** The request of `scope` as the capability pipeline takes it, cancelled by `cancel` or shutdown. */
+function capabilityRequest(scope: RequestScope, cancel: CancelSource): CapabilityRequest {
+  return { principal: scope.principal, correlationId: scope.correlationId, signals: [cancel, scope.shutdown], step: scope.step };
+}
+
+/**
+ * Registers the resource, prompt and completion methods on one SDK server instance. Lists answer
+ * what the policy lets this principal use; reads, gets and completions go through the capability
+ * pipeline, which answers a hidden item exactly like a missing one. `resources/subscribe` (2025 era)
+ * is accepted for a resource the principal may read: the resources served here never change while
+ * a session lives, so no update notification is due and nothing is held per subscription.
+ */
+function registerCapabilities(server: Server, scope: RequestScope, capabilities: CapabilityCatalog, service: CapabilityService): void {
+  const { principal } = scope;
+  if (capabilities.hasResources) {
+    server.setRequestHandler('resources/list', async () => ({ resources: capabilities.listResources(principal) }));
+    server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: capabilities.listTemplates(principal) }));
+    server.setRequestHandler('resources/read', async (request, ctx) => service.readResource(capabilityRequest(scope, ctx.mcpReq.signal), request.params.uri));
+    const subscription = async (request: { params: { uri: string } }) => {
+      if (!capabilities.findResource(principal, request.params.uri)) throw new ResourceNotFoundError(request.params.uri.slice(0, 2_048));
+      return {};
+    };
+    server.setRequestHandler('resources/subscribe', subscription);
+    server.setRequestHandler('resources/unsubscribe', subscription);
+  }
+  if (capabilities.hasPrompts) {
+    server.setRequestHandler('prompts/list', async () => ({ prompts: capabilities.listPrompts(principal) }));
+    server.setRequestHandler('prompts/get', async (request, ctx) => service.getPrompt(capabilityRequest(scope, ctx.mcpReq.signal), request.params.name, request.params.arguments ?? {}));
+  }
+  if (capabilities.hasCompletions) {
+    server.setRequestHandler('completion/complete', async (request, ctx) =>
+      service.complete(capabilityRequest(scope, ctx.mcpReq.signal), request.params.ref, request.params.argument),
+    );
+  }
+}
+
 export interface ServerFactoryOptions {
   readonly name: string;
   readonly version: string;
   readonly catalog: ToolCatalog;
+  /** Resources, templates and prompts served beside the tools. @default - none */
+  readonly capabilities?: CapabilityCatalog;
   readonly invoke: InvokeDependencies;
 }
 
@@ -104,16 +146,27 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
       step: scope.step,
     });
 
+  const capabilities = options.capabilities;
+  const service = capabilities && createCapabilityService(capabilities, options.invoke);
+  const declared = (): ServerCapabilities => ({
+    tools: { listChanged: false },
+    logging: {},
+    ...(capabilities?.hasResources ? { resources: { subscribe: true, listChanged: false } } : {}),
+    ...(capabilities?.hasPrompts ? { prompts: { listChanged: false } } : {}),
+    ...(capabilities?.hasCompletions ? { completions: {} } : {}),
+  });
+
   const factory: McpServerFactory = (context) => {
     const scope = scopeOf(context.authInfo);
     // Options are built per instance: an SDK server may keep and change what it is given.
-    const server = new Server(info, { capabilities: { tools: { listChanged: false } }, supportedProtocolVersions: [...PROTOCOL_VERSIONS] });
+    const server = new Server(info, { capabilities: declared(), supportedProtocolVersions: [...PROTOCOL_VERSIONS] });
     server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const tool = catalog.find(scope.principal, request.params.name);
       if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${printableName(request.params.name)}`);
       return invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal);
     });
+    if (capabilities && service) registerCapabilities(server, scope, capabilities, service);
     return server;
   };
 

@@ -7,14 +7,8 @@ import { defineTool, type ToolDefinition } from '../../src/tools/definition.js';
  * container build never copies (see `.dockerignore` and `runtime/tsconfig.build.json`), so no
  * deployed server can serve them.
  *
- * Left out on purpose, each listed in `conformance-baseline.yml`:
- * - image, audio and embedded-resource content (`test_image_content`, `test_audio_content`,
- *   `test_embedded_resource`, `test_multiple_content_types`): a kit tool result is text and
- *   structured content only;
- * - log and progress notifications, sampling and elicitation (`test_tool_with_logging`,
- *   `test_tool_with_progress`, `test_sampling`, `test_elicitation`, `test_elicitation_sep1034_defaults`,
- *   `test_elicitation_sep1330_enums`, `test_reconnection`): a kit tool cannot send anything to the
- *   client while it runs.
+ * The resources, prompts and content tools are in `capability-fixtures.ts`. What is still left out is
+ * listed in `conformance-baseline.yml` with its reason.
  *
  * Every fixture is a normal catalog entry: strict, bounded input, a scope, a deadline, a concurrency
  * limit and an output filter profile, and it passes the catalog lint like any other tool.
@@ -23,7 +17,8 @@ import { defineTool, type ToolDefinition } from '../../src/tools/definition.js';
 /** The one scope every fixture requires. */
 export const CONFORMANCE_SCOPE = 'mcp:conformance.fixtures';
 
-const FIXTURE_LIMITS = {
+/** The controls every conformance fixture declares. */
+export const FIXTURE_LIMITS = {
   access: { scopes: [CONFORMANCE_SCOPE] },
   deadlineMs: 2_000,
   concurrencyPerPrincipal: 4,
