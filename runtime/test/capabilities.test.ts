@@ -156,7 +156,8 @@ describe('resources, prompts and completion through the hardened path', () => {
         try {
           const extra = await failureOf(client.getPrompt({ name: 'summarize_document', arguments: { id: 'travel', admin: 'yes' } }));
           assert.equal(extra.code, -32602);
-          assert.match(extra.message, /admin is not an accepted argument/);
+          assert.match(extra.message, /a field it does not take; it takes "id" and "audience"/);
+          assert.ok(!extra.message.includes("admin"), "the unknown key is not echoed");
           const long = await failureOf(client.getPrompt({ name: 'summarize_document', arguments: { id: 'travel', audience: 'x'.repeat(500) } }));
           assert.equal(long.code, -32602);
           assert.ok(!long.message.includes('xxxx'), 'the value is not echoed');
