@@ -9,7 +9,7 @@
  *   (transports in a Map).
  * - R2: the kit with everything on (JWT from the dev issuer verified against its JWKS, durable
  *   legacy sessions in dynalite, policy, strict validation, credential check, output filters, access
- *   logs to a file, X-Ray segments to a local UDP sink, EMF metrics), with an echo tool in its catalog.
+ *   logs to a file, spans over OTLP/HTTP protobuf to a local sink, EMF metrics), with an echo tool in its catalog.
  *
  * Every server runs in its own child process. autocannon drives `tools/call` at each connection
  * count, in both eras, alternating the servers; then every method a client sends in a session
@@ -26,7 +26,8 @@
  * `--profile` runs R2 under `--cpu-prof` and prints its top entries by self time (the profiler
  * slows R2 down, so the floors are not meaningful in that mode).
  */
-import dgram from 'node:dgram';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -272,16 +273,21 @@ async function main(): Promise<void> {
   console.log(`Machine: ${cpus().length} CPU(s), load average ${loadavg().map((value) => value.toFixed(2)).join(' ')} at start (other processes share these cores)`);
   if (flags.profile) console.log(`PROFILE MODE: ${flags['profile-server']} runs under --cpu-prof; its figures are slowed by the profiler.`);
 
-  // The X-Ray daemon stand-in: a UDP socket on loopback that counts what it receives.
-  const sink = dgram.createSocket('udp4');
-  let datagrams = 0;
-  let datagramBytes = 0;
-  sink.on('message', (message) => {
-    datagrams += 1;
-    datagramBytes += message.length;
+  // The collector stand-in: an OTLP/HTTP endpoint on loopback that counts the exports it receives.
+  let exportRequests = 0;
+  let exportBytes = 0;
+  const sink = createHttpServer((req, res) => {
+    req.on('data', (chunk: Buffer) => {
+      exportBytes += chunk.length;
+    });
+    req.on('end', () => {
+      exportRequests += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
   });
-  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
-  const sinkAddress = `127.0.0.1:${sink.address().port}`;
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const sinkEndpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
   const workDir = join(tmpdir(), `enterprise-mcp-bench-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
@@ -305,7 +311,8 @@ async function main(): Promise<void> {
     // thousands of requests a minute (the limiter still runs on every request).
     const r2Env = {
       ...devEnvironment({ issuer: depsInfo.issuer, port: r2Port, ports: [r2Port], storeEndpoint: depsInfo.storeEndpoint, tableName: depsInfo.tableName }),
-      AWS_XRAY_DAEMON_ADDRESS: sinkAddress,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkEndpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       MCP_RATE_LIMIT_PER_MINUTE: '1000000',
       POWERTOOLS_SERVICE_NAME: 'enterprise-mcp-bench',
     };
@@ -480,7 +487,7 @@ async function main(): Promise<void> {
     }
     if (targets.has('R2')) {
       console.log('\nR2 observability output during the run');
-      console.log(`  log file: ${logLines} lines (${mb(logBytes)} MB), of which ${emfLines} EMF metric records; X-Ray sink: ${datagrams} segments (${mb(datagramBytes)} MB) over UDP`);
+      console.log(`  log file: ${logLines} lines (${mb(logBytes)} MB), of which ${emfLines} EMF metric records; OTLP sink: ${exportRequests} export requests (${mb(exportBytes)} MB)`);
       for (const [name, result] of deleted) console.log(`  ${name}: DELETE ended ${result.ended} of ${result.of} legacy sessions`);
     }
     if (r2Before && r2After) {
@@ -581,6 +588,7 @@ async function main(): Promise<void> {
     console.log(`\nBenchmark finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')} at the end.`);
   } finally {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
+    sink.closeAllConnections();
     sink.close();
     rmSync(workDir, { recursive: true, force: true });
     if (r2Runtime !== 'src' && !given) rmSync(r2Runtime, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * configuration from the development environment (`devEnvironment` + `loadConfig`, computed by the
  * parent), a session store on the dynalite endpoint of the deps process, and `startApp` with the
  * default catalog plus the benchmark's echo tool. Tokens are verified against the dev issuer's JWKS
- * (fetched over HTTP), legacy sessions live in dynalite, X-Ray segments go over UDP to the sink the
+ * (fetched over HTTP), legacy sessions live in dynalite, spans go over OTLP/HTTP to the sink the
  * parent binds, access logs and EMF metrics go to a file.
  *
  * The runtime is loaded from BENCH_RUNTIME: the folder of the runtime compiled with

@@ -93,9 +93,17 @@ function telemetryOf(observability: Observability): Telemetry {
     startRequest: (headers) => {
       const trace = observability.startRequest(headers, 'mcp');
       return {
-        traceId: trace.traceId,
-        responseHeader: observability.traceHeaderValue(trace),
-        step: (name, run) => trace.subsegment(name, run),
+        get traceId() {
+          return trace.traceId;
+        },
+        get spanId() {
+          return trace.spanId;
+        },
+        get responseHeader() {
+          return observability.traceHeaderValue(trace);
+        },
+        continueFrom: (meta) => trace.continueFrom(meta),
+        step: (name, run) => trace.step(name, run),
         annotate: (key, value) => trace.annotate(key, value),
         end: (status) => {
           trace.setHttp(status);
@@ -182,13 +190,15 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     logLevel: config.observability.logLevel,
     metricsNamespace: config.observability.metricsNamespace,
     region: config.region,
-    ...(config.observability.xrayDaemonAddress ? { xrayDaemonAddress: config.observability.xrayDaemonAddress } : {}),
+    ...(config.observability.otlp ? { otlp: config.observability.otlp } : {}),
+    traceSampling: config.observability.traceSampling,
     ...(overrides.logStream ? { logStream: overrides.logStream } : {}),
   });
   const telemetry = telemetryOf(observability);
   const catalog = new ToolCatalog(overrides.tools ?? DEFAULT_TOOLS, assertCatalogSafe);
   const capabilities = new CapabilityCatalog(overrides.capabilities ?? DEFAULT_CAPABILITIES, assertCatalogSafe);
   const sessions = overrides.sessions ?? createSessionStore(config);
+  if (sessions instanceof DynamoSessionStore) sessions.instrumentClient((client) => observability.captureAwsClient(client));
   const idpVerifier: TokenVerifier = createTokenVerifier(config.auth, overrides.keys ? { keys: overrides.keys } : {});
   const broker = config.broker ? await startBroker(config, catalog.scopes, overrides, observability) : undefined;
   const verifier = broker ? verifierByIssuer(new Map([[broker.issuer, broker.verifier]]), idpVerifier) : idpVerifier;

@@ -14,6 +14,9 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
+/** `OTEL_EXPORTER_OTLP_PROTOCOL` values the exporter speaks; `grpc` is not one of them. */
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
@@ -68,7 +71,12 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).default('enterprise-mcp'),
   POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('EnterpriseMcp'),
-  AWS_XRAY_DAEMON_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
+  MCP_TRACE_SAMPLE_PER_SECOND: integer(0, 100_000).default(1),
+  MCP_TRACE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.05),
 });
 
 export type Environment = z.input<typeof environmentSchema>;
@@ -149,8 +157,24 @@ export interface RuntimeConfig {
     readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
     readonly serviceName: string;
     readonly metricsNamespace: string;
-    readonly xrayDaemonAddress?: string;
+    /** Where spans go; tracing is off when no OTLP endpoint is set. */
+    readonly otlp?: { readonly url: string; readonly protocol: 'http/protobuf' | 'http/json' };
+    /** Which requests are recorded: the first `fixedTargetPerSecond` each second, then `rate` of the rest. */
+    readonly traceSampling: { readonly fixedTargetPerSecond: number; readonly rate: number };
   };
+}
+
+/**
+ * The OTLP traces endpoint, as the OpenTelemetry specification reads it: the signal-specific
+ * variable as given, else the general one with `/v1/traces` appended; the protocol likewise
+ * (`http/protobuf` by default).
+ */
+function otlpExport(e: z.output<typeof environmentSchema>): { otlp?: { url: string; protocol: 'http/protobuf' | 'http/json' } } {
+  const specific = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const general = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (specific === undefined && general === undefined) return {};
+  const url = specific ?? `${general!.replace(/\/+$/, '')}/v1/traces`;
+  return { otlp: { url, protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf' } };
 }
 
 function fail(variable: string, value: unknown, rule: string): never {
@@ -289,7 +313,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logLevel: e.LOG_LEVEL,
       serviceName: e.POWERTOOLS_SERVICE_NAME,
       metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
-      ...(e.AWS_XRAY_DAEMON_ADDRESS ? { xrayDaemonAddress: e.AWS_XRAY_DAEMON_ADDRESS } : {}),
+      ...otlpExport(e),
+      traceSampling: { fixedTargetPerSecond: e.MCP_TRACE_SAMPLE_PER_SECOND, rate: e.MCP_TRACE_SAMPLE_RATE },
     },
   };
 }

@@ -26,6 +26,7 @@ import { ClientDisconnect } from './disconnect.js';
 import { writeReply, type McpReply } from './reply.js';
 import type { IdentifierHash } from '../observability/index.js';
 import type { RequestOutcome, RequestSpan, Telemetry } from './telemetry.js';
+import { traceMetaOf } from './trace-meta.js';
 
 /** The MCP leg behind authentication: serves one authenticated request (both eras). */
 export interface McpEndpoint {
@@ -212,6 +213,8 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       return 401;
     }
     record.principalHash = principalHash(principal);
+    span.annotate('principal', record.principalHash);
+    if (principal.clientId) span.annotate('client_id', principal.clientId);
     if (!principal.scopes.some((scope) => deps.scopes.includes(scope))) {
       send(res, 403, jsonRpcError(null, JSON_RPC.refused, 'Insufficient scope.'), {
         'www-authenticate': insufficientScopeChallenge(http.publicUrl, deps.scopes),
@@ -255,12 +258,15 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         return 400;
       }
       Object.assign(record, describeCall(parsedBody));
+      span.continueFrom(traceMetaOf(parsedBody));
+      correlation['x-amzn-trace-id'] = span.responseHeader;
       if (record.tool && !deps.toolSlotAvailable(principal, record.tool)) {
         telemetry.rateLimited('tool');
         send(res, 429, jsonRpcError(requestIdOf(parsedBody), JSON_RPC.refused, 'Too many calls of this tool in progress.'), { 'retry-after': '1', ...correlation });
         return 429;
       }
     }
+    span.continueFrom(undefined);
     // Checked once the body is read, so the error carries the request's JSON-RPC id (still after authentication).
     const version = req.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !SUPPORTED_VERSIONS.has(version)) {
@@ -291,6 +297,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     const span = telemetry.startRequest({
       xAmznTraceId: typeof req.headers['x-amzn-trace-id'] === 'string' ? req.headers['x-amzn-trace-id'] : undefined,
       traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
+      tracestate: typeof req.headers.tracestate === 'string' ? req.headers.tracestate : undefined,
     });
     const bytesBefore = req.socket.bytesWritten;
     const record: AccessFields = { bytesIn: 0 };
@@ -366,6 +373,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     } finally {
       const finish = () => {
         const finalStatus = res.statusCode || status;
+        span.annotate('outcome', outcomeOf(finalStatus));
         span.end(finalStatus);
         telemetry.access({
           status: finalStatus,
@@ -378,6 +386,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
           ...(record.principalHash ? { principalHash: record.principalHash } : {}),
           ...(record.sessionHash ? { sessionHash: record.sessionHash } : {}),
           traceId: span.traceId,
+          ...(span.spanId ? { spanId: span.spanId } : {}),
           ...(record.era ? { protocolEra: record.era } : {}),
         });
       };

@@ -2,23 +2,26 @@ import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
 import { describe, test } from 'node:test';
 import { createObservability } from './index.js';
-import { captureStream, fakeXRayDaemon } from './test-helpers.js';
+import { captureStream, otlpReceiver } from './test-helpers.js';
+import { toW3cTraceId } from './trace-context.js';
 
 // Immediates are left out: the test's own waits use them.
-const TRACKED = new Set(['Timeout', 'UDPWRAP', 'UDPSENDWRAP', 'GETADDRINFOREQWRAP']);
+const TRACKED = new Set(['Timeout', 'TCPWRAP', 'TCPCONNECTWRAP', 'GETADDRINFOREQWRAP']);
 
 function count(resources: string[], type: string): number {
   return resources.filter((resource) => resource === type).length;
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+/** Turns the event loop (with immediates, which are not watched) until `done()` or for 5 s at most. */
+async function settle(done: () => boolean = () => false): Promise<void> {
+  const deadline = performance.now() + 5000;
+  for (let i = 0; i < 5 || (!done() && performance.now() < deadline); i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('createObservability', () => {
   test('after close() nothing of the instance is left running: no socket, no timer', async () => {
-    // GIVEN a daemon, and every timer and socket created from here on watched
-    const daemon = await fakeXRayDaemon();
+    // GIVEN an OTLP receiver, and every timer and socket created from here on watched
+    const receiver = await otlpReceiver();
     const before = process.getActiveResourcesInfo();
     const live = new Map<number, string>();
     const hook = createHook({
@@ -37,46 +40,48 @@ describe('createObservability', () => {
         logLevel: 'INFO',
         metricsNamespace: 'Ns',
         region: 'eu-west-1',
-        xrayDaemonAddress: daemon.address,
+        otlp: { url: receiver.tracesUrl, protocol: 'http/protobuf' },
         metricsFlushIntervalMs: 100,
         traceSampling: { fixedTargetPerSecond: 0, rate: 1 },
         logStream: captureStream().stream,
       });
       for (let i = 0; i < 3; i += 1) {
         const trace = obs.startRequest({}, 'svc');
-        await trace.subsegment('tool', async () => i);
+        await trace.step('tool', async () => i);
         trace.end();
         obs.countRequest('ok', i);
       }
       const last = obs.startRequest({}, 'svc');
       last.end();
-      assert.ok([...live.values()].includes('UDPWRAP'), 'a socket was open');
+      await obs.flushTraces();
+      assert.ok([...live.values()].includes('TCPWRAP'), 'a connection was open');
       assert.ok([...live.values()].includes('Timeout'), 'a flush timer was running');
       await obs.close();
       await obs.close();
-      await settle();
+      await settle(() => live.size === 0);
 
       // THEN every timer and socket it created is gone
       assert.deepEqual([...live.values()], []);
       // (its handles are unreferenced, so they never showed here; the hook above is the real check)
       const after = process.getActiveResourcesInfo();
-      for (const type of ['Timeout', 'UDPWRAP']) assert.equal(count(after, type), count(before, type), type);
+      for (const type of ['Timeout', 'TCPWRAP']) assert.equal(count(after, type), count(before, type), type);
 
-      // AND the segment sent just before close() still left
-      const received = [await daemon.next(), await daemon.next(), await daemon.next(), await daemon.next()];
-      assert.equal(received.at(-1)?.trace_id, last.traceId);
+      // AND the span ended just before close() still left
+      assert.equal((await receiver.waitForTrace(toW3cTraceId(last.traceId), 1)).length, 1);
+      const exported = receiver.spans.length;
 
       // AND using it afterwards is harmless
       const late = obs.startRequest({}, 'svc');
       assert.equal(late.sampled, false);
-      assert.equal(await late.subsegment('tool', async () => 'still runs'), 'still runs');
+      assert.equal(await late.step('tool', async () => 'still runs'), 'still runs');
       late.end();
       obs.countRequest('ok', 1);
       obs.flush();
-      assert.equal(await daemon.receivesWithin(100), false);
+      await obs.flushTraces();
+      assert.equal(receiver.spans.length, exported, 'nothing is exported after close()');
     } finally {
       hook.disable();
-      await daemon.close();
+      await receiver.close();
     }
   });
 
@@ -86,8 +91,9 @@ describe('createObservability', () => {
     assert.throws(() => createObservability({ ...good, region: '' }), /region must be a non-empty string/);
     assert.throws(() => createObservability({ ...good, logLevel: 'TRACE' as 'INFO' }), /logLevel must be DEBUG, INFO, WARN or ERROR \(got "TRACE"\)/);
     assert.throws(
-      () => createObservability({ ...good, xrayDaemonAddress: '127.0.0.1:2000', traceSampling: { fixedTargetPerSecond: 1, rate: 2 } }),
+      () => createObservability({ ...good, otlp: { url: 'http://127.0.0.1:4318/v1/traces', protocol: 'http/json' }, traceSampling: { fixedTargetPerSecond: 1, rate: 2 } }),
       /traceSampling.rate must be between 0 and 1 \(got 2\)/,
     );
+    assert.throws(() => createObservability({ ...good, traceExportDelayMs: 5 }), /traceExportDelayMs must be an integer from 10 to 60000 \(got 5\)/);
   });
 });

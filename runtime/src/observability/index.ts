@@ -5,8 +5,9 @@
  *   replaces anything shaped like a bearer token. Diagnostic and error records go through
  *   Powertools Logger; the access record (a fixed set of numbers and labels, one per request) is
  *   serialised directly with the same scrubbing replacer.
- * - Traces: X-Ray segments built with `aws-xray-sdk-core` in manual mode and sent over UDP to the
- *   daemon at `xrayDaemonAddress` (see `tracing.ts` for why not Powertools Tracer).
+ * - Traces: OpenTelemetry spans with X-Ray-compatible ids, exported over OTLP/HTTP (JSON or
+ *   protobuf) to `otlp.url`, normally the collector beside the task, which writes them to X-Ray
+ *   (see `tracing.ts`).
  * - Metrics: Powertools Metrics EMF records, summed in memory and published on a timer.
  *
  * Nothing here keeps per-request state after `trace.end()`: the only long-lived structures are
@@ -16,6 +17,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AuthFailureReason, ErrorKind, RateLimitScope, RequestOutcome, SessionEvent, ToolOutcome } from './labels.js';
 import { accessLine, type AccessRecord, DiagnosticFormatter, type IdentifierHash, identifierHasher, LineLogger, toErrorFields } from './logging.js';
 import { MetricsRecorder } from './metrics.js';
+import type { OtlpExport } from './otel-sdk.js';
 import { DEFAULT_TRACE_SAMPLING, type IncomingTraceHeaders, type TraceSampling } from './trace-context.js';
 import { type AwsSdkClient, type RequestTrace, Tracing } from './tracing.js';
 
@@ -24,8 +26,9 @@ export { identifierHasher, INVALID } from './logging.js';
 export type { AuthFailureReason, ErrorKind, ProtocolEra, RateLimitScope, RequestOutcome, SessionEvent, ToolOutcome } from './labels.js';
 export { AUTH_FAILURE_REASONS, ERROR_KINDS, OTHER, RATE_LIMIT_SCOPES, REQUEST_OUTCOMES, TOOL_OUTCOMES } from './labels.js';
 export { REDACTED, scrubSecrets } from './scrub.js';
-export type { IncomingTraceHeaders, TraceId, TraceSampling } from './trace-context.js';
-export { DEFAULT_TRACE_SAMPLING } from './trace-context.js';
+export type { IncomingTraceHeaders, MetaTraceContext, TraceId, TraceSampling } from './trace-context.js';
+export { DEFAULT_TRACE_SAMPLING, toW3cTraceId } from './trace-context.js';
+export type { OtlpExport, OtlpProtocol } from './otel-sdk.js';
 export type { AwsSdkClient, RequestTrace, TraceAnnotationKey } from './tracing.js';
 
 /** Log levels accepted by `createObservability`. */
@@ -33,7 +36,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 /** Settings of {@link createObservability}. */
 export interface ObservabilityOptions {
-  /** `service` field of log records, `service` metric dimension, and the X-Ray segment name. */
+  /** `service` field of log records, `service` metric dimension, and the traces' `service.name` (the X-Ray segment name). */
   readonly serviceName: string;
   /**
    * Least severe level of diagnostic records. Access records are written whatever the level:
@@ -45,10 +48,16 @@ export interface ObservabilityOptions {
   /** AWS region of this task: a field of every log record, a metric dimension, a trace annotation. */
   readonly region: string;
   /**
-   * `host:port` of the X-Ray daemon (the value of `AWS_XRAY_DAEMON_ADDRESS`).
-   * @default - tracing off: requests still get a trace id, nothing is sent, the X-Ray SDK is not loaded
+   * The OTLP/HTTP traces endpoint and protocol (from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`, and `OTEL_EXPORTER_OTLP_PROTOCOL`).
+   * @default - tracing off: requests still get a trace id, nothing is sent, the OpenTelemetry SDK is not loaded
    */
-  readonly xrayDaemonAddress?: string;
+  readonly otlp?: OtlpExport;
+  /**
+   * Longest wait before finished spans are exported, in milliseconds (10 – 60 000).
+   * @default 1000
+   */
+  readonly traceExportDelayMs?: number;
   /**
    * How often buffered metrics are published, in milliseconds (100 – 300 000).
    * @default 10000
@@ -60,13 +69,13 @@ export interface ObservabilityOptions {
    */
   readonly logStream?: NodeJS.WritableStream;
   /**
-   * Local sampling rule for requests whose caller made no sampling decision.
+   * Which requests are recorded. The caller's sampling flags are never read: this rule alone decides.
    * @default DEFAULT_TRACE_SAMPLING - one request per second and 5 % of the rest, as X-Ray's default rule
    */
   readonly traceSampling?: TraceSampling;
   /**
-   * Decides whether a value thrown inside `trace.subsegment` is the client's fault (recorded as an
-   * X-Ray `error`) rather than the server's (a `fault`).
+   * Decides whether a value thrown inside `trace.step` is the client's fault (its span keeps an
+   * unset status) rather than the server's (status ERROR, an X-Ray `fault`).
    * @default - every thrown value is a fault
    */
   readonly isClientError?: (cause: unknown) => boolean;
@@ -85,16 +94,17 @@ export interface Observability {
 
   /**
    * Starts the trace of one request. Continues an `X-Amzn-Trace-Id` that names a parent, else
-   * accepts a W3C `traceparent` (its trace id converted to X-Ray form, its span id kept as the
-   * parent), else keeps a bare `X-Amzn-Trace-Id` root (the one the ALB adds), else mints a new id.
-   * Malformed headers are ignored. The caller's sampling decision is honoured; without one, the
-   * local rule decides. Never throws.
+   * a W3C `traceparent` (its trace id converted to X-Ray form, its span id kept as the parent),
+   * else, once `trace.continueFrom(meta)` is called, the `_meta.traceparent` of a 2026-07-28
+   * request, else keeps a bare `X-Amzn-Trace-Id` root (the one the ALB adds), else mints a new id.
+   * Malformed headers are ignored. The sampling rule alone decides whether the request is
+   * recorded: a caller's `Sampled=1` or `traceparent` flags do not. Never throws.
    *
    * @param headers - the request's trace headers, as received
-   * @param name - segment name, normally the service name (the node in the X-Ray service map)
+   * @param name - name of the request span
    * @example
-   * const trace = obs.startRequest({ xAmznTraceId: req.headers['x-amzn-trace-id'] as string | undefined }, 'enterprise-mcp');
-   * try { await trace.subsegment('authenticate', () => verifier.verify(token)); } finally { trace.setHttp(res.statusCode); trace.end(); }
+   * const trace = obs.startRequest({ xAmznTraceId: req.headers['x-amzn-trace-id'] as string | undefined }, 'mcp');
+   * try { await trace.step('authenticate', () => verifier.verify(token)); } finally { trace.setHttp(res.statusCode); trace.end(); }
    */
   startRequest(headers: IncomingTraceHeaders, name: string): RequestTrace;
 
@@ -102,11 +112,11 @@ export interface Observability {
   traceHeaderValue(trace: RequestTrace): string;
 
   /**
-   * Records the calls of an AWS SDK v3 client made inside `trace.subsegment(...)` as X-Ray `aws`
-   * subsegments, and propagates the trace header. Returns the same client. No-op when tracing is off.
-   * The first call turns on async context tracking (an AsyncLocalStorage, which costs every promise
-   * of the process a little), so nested subsegments nest from then on; without it they are all
-   * children of the request's segment.
+   * Records the calls of an AWS SDK v3 client made inside `trace.step(...)` as CLIENT spans, and
+   * sends `traceparent` and `X-Amzn-Trace-Id` with them. Returns the same client. No-op when
+   * tracing is off. The first call turns on async context tracking (an AsyncLocalStorage, which
+   * costs every promise of the process a little), so nested steps nest from then on; without it
+   * they are all children of the request's span.
    */
   captureAwsClient<C extends AwsSdkClient>(client: C): C;
 
@@ -155,10 +165,12 @@ export interface Observability {
 
   /** Publishes the metrics buffered so far. */
   flush(): void;
+  /** Exports the spans ended so far; resolves when that export has finished or failed. */
+  flushTraces(): Promise<void>;
   /**
-   * Stops the flush timer, publishes the last metrics, and closes the X-Ray socket once the
-   * datagrams already sent have left (waiting one second at most). Afterwards nothing of this
-   * instance is running; counts are ignored, log records are still written. Idempotent.
+   * Stops the flush timer, publishes the last metrics, and exports the buffered spans (waiting
+   * five seconds at most). Afterwards nothing of this instance is running; counts are ignored,
+   * log records are still written. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -169,6 +181,19 @@ export interface Observability {
  */
 export function traceHeaderValue(trace: RequestTrace): string {
   return `Root=${trace.traceId};Sampled=${trace.sampled ? '1' : '0'}`;
+}
+
+function checkOtlpExport(otlp: OtlpExport): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(otlp.url);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new RangeError(`otlp.url must be an http or https URL (got ${JSON.stringify(otlp.url)})`);
+  if (otlp.protocol !== 'http/json' && otlp.protocol !== 'http/protobuf') {
+    throw new RangeError(`otlp.protocol must be http/json or http/protobuf (got ${JSON.stringify(otlp.protocol)})`);
+  }
 }
 
 const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['DEBUG', 'INFO', 'WARN', 'ERROR']);
@@ -213,14 +238,16 @@ class ServerObservability implements Observability {
       write: writeLine,
       logger: this.logger,
     });
-    const daemon = options.xrayDaemonAddress;
+    const otlp = options.otlp;
     this.#tracing = new Tracing({
       serviceName: options.serviceName,
       region: options.region,
-      ...(daemon !== undefined ? { daemonAddress: daemon } : {}),
+      ...(otlp !== undefined ? { export: otlp } : {}),
+      ...(options.traceExportDelayMs !== undefined ? { exportDelayMs: options.traceExportDelayMs } : {}),
       sampling: options.traceSampling ?? DEFAULT_TRACE_SAMPLING,
       isClientError: options.isClientError ?? (() => false),
-      onSendFailure: (error) => this.logger.warn('X-Ray segments cannot be sent to the daemon; further failures are not logged', { daemon, error }),
+      onSendFailure: (error) =>
+        this.logger.warn('spans cannot be exported to the OTLP endpoint; further failures are not logged', { endpoint: otlp?.url, error: error.message }),
     });
     this.#hash = identifierHasher(options.identifierHashKey);
     this.#timer = setInterval(() => this.flush(), options.metricsFlushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
@@ -299,6 +326,10 @@ class ServerObservability implements Observability {
     }
   }
 
+  flushTraces(): Promise<void> {
+    return this.#tracing.flush();
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#timer);
@@ -313,10 +344,10 @@ class ServerObservability implements Observability {
  * Creates the logs, traces and metrics of one server process. Call `close()` on shutdown.
  *
  * @throws RangeError when a name, the namespace, the region, the log level, the flush interval,
- *   the sampling rule or the daemon address is not valid; the message names the option and value
+ *   the sampling rule or the OTLP endpoint is not valid; the message names the option and value
  * @example
  * const obs = createObservability({ serviceName: 'enterprise-mcp', logLevel: 'INFO', metricsNamespace: 'EnterpriseMcp',
- *   region: 'eu-west-1', xrayDaemonAddress: process.env.AWS_XRAY_DAEMON_ADDRESS });
+ *   region: 'eu-west-1', otlp: { url: 'http://127.0.0.1:4318/v1/traces', protocol: 'http/protobuf' } });
  * process.on('SIGTERM', () => void obs.close());
  */
 export function createObservability(options: ObservabilityOptions): Observability {
@@ -328,5 +359,10 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   if (interval !== undefined && !(Number.isInteger(interval) && interval >= 100 && interval <= 300_000)) {
     throw new RangeError(`metricsFlushIntervalMs must be an integer from 100 to 300000 (got ${interval})`);
   }
+  const delay = options.traceExportDelayMs;
+  if (delay !== undefined && !(Number.isInteger(delay) && delay >= 10 && delay <= 60_000)) {
+    throw new RangeError(`traceExportDelayMs must be an integer from 10 to 60000 (got ${delay})`);
+  }
+  if (options.otlp !== undefined) checkOtlpExport(options.otlp);
   return new ServerObservability(options);
 }

@@ -29,7 +29,7 @@ export type ToolOutcome = (typeof TOOL_OUTCOMES)[number];
 
 /**
  * Where a server-side failure happened, for the `Errors` metric: the same names as the request's
- * trace subsegments, plus `http` for failures of the HTTP layer itself.
+ * trace spans, plus `http` for failures of the HTTP layer itself.
  */
 export const ERROR_KINDS = ['authenticate', 'session', 'policy', 'tool', 'filter', 'http'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];

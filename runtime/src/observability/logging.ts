@@ -13,7 +13,7 @@ import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { OTHER, REQUEST_OUTCOME_SET, type ProtocolEra, type RequestOutcome, TOOL_NAME } from './labels.js';
 import { looksLikeToken, scrubbingReplacer, scrubLogString } from './scrub.js';
-import { isTraceId, type TraceId } from './trace-context.js';
+import { isTraceId, type TraceId, toW3cTraceId } from './trace-context.js';
 
 /** A pseudonymous identifier produced by `hashIdentifier`: 16 lower-case hex digits. */
 export type IdentifierHash = string & { readonly __brand: 'IdentifierHash' };
@@ -41,6 +41,8 @@ export interface AccessRecord {
   /** `hashIdentifier(sessionId)`, for legacy-era requests with a session. */
   readonly sessionHash?: IdentifierHash;
   readonly traceId: TraceId;
+  /** Id of the request's span, when the request was recorded (`RequestTrace.spanId`). */
+  readonly spanId?: string;
   readonly protocolEra?: ProtocolEra;
 }
 
@@ -49,6 +51,7 @@ export const INVALID = '<invalid>';
 
 const METHOD = /^[A-Za-z][A-Za-z0-9_/]{0,63}$/;
 const HASH = /^[0-9a-f]{16}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
 const HASH_DOMAIN = 'enterprise-mcp-kit/identifier/v1\n';
 
 function writeToStdout(line: string): void {
@@ -101,7 +104,8 @@ function count(value: number): number {
 
 /**
  * The fields of one access record, in order: time, status, method, tool, outcome, latencyMs,
- * region, bytesIn, bytesOut, principalHash, sessionHash, traceId, protocolEra. Only the fields of
+ * region, bytesIn, bytesOut, principalHash, sessionHash, traceId, then for a recorded request the
+ * OpenTelemetry ids otelTraceId (the same trace id as 32 hex digits) and spanId, protocolEra. Only the fields of
  * {@link AccessRecord} are read, so anything else on the object passed in is never written.
  */
 export function toAccessFields(record: AccessRecord, region: string, now: Date = new Date()): Record<string, unknown> {
@@ -122,6 +126,8 @@ export function toAccessFields(record: AccessRecord, region: string, now: Date =
     principalHash: optionalHash(record.principalHash),
     sessionHash: optionalHash(record.sessionHash),
     traceId: isTraceId(record.traceId) ? record.traceId : INVALID,
+    otelTraceId: record.spanId !== undefined && isTraceId(record.traceId) ? toW3cTraceId(record.traceId) : undefined,
+    spanId: record.spanId === undefined ? undefined : typeof record.spanId === 'string' && SPAN_ID.test(record.spanId) ? record.spanId : INVALID,
     protocolEra: record.protocolEra === 'modern' || record.protocolEra === 'legacy' ? record.protocolEra : undefined,
   };
 }
@@ -146,12 +152,15 @@ export function accessLine(record: AccessRecord, region: string, now: Date = new
 }
 
 /**
- * The fields of one error record: the correlation id, where it happened, and the private cause.
+ * The fields of one error record: the correlation id (also as the OpenTelemetry trace id), where
+ * it happened, and the private cause.
  * An `Error` is logged with name, message, stack and cause chain (formatted by Powertools);
  * anything else thrown is logged as it is, through the same scrubbing.
  */
 export function toErrorFields(correlationId: string, cause: unknown, context: { where: string; tool?: string }): Record<string, unknown> {
-  const fields: Record<string, unknown> = { traceId: correlationId, where: context.where };
+  const fields: Record<string, unknown> = isTraceId(correlationId)
+    ? { traceId: correlationId, otelTraceId: toW3cTraceId(correlationId), where: context.where }
+    : { traceId: correlationId, where: context.where };
   if (context.tool !== undefined) fields.tool = TOOL_NAME.test(context.tool) ? context.tool : INVALID;
   if (cause instanceof Error) fields.error = cause;
   else fields.cause = typeof cause === 'string' || (typeof cause === 'object' && cause !== null) ? cause : String(cause);

@@ -1,294 +1,328 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createObservability, type Observability, traceHeaderValue } from './index.js';
-import { captureStream, fakeXRayDaemon, type SegmentDocument } from './test-helpers.js';
+import { DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DEV_AWS_ENVIRONMENT, startDevStore, type DevStore } from '../dev/store.js';
+import { createObservability, type Observability, type ObservabilityOptions, type OtlpProtocol } from './index.js';
+import { captureStream, otlpReceiver, type OtlpReceiver, type ReceivedSpan } from './test-helpers.js';
+import { toW3cTraceId } from './trace-context.js';
 
-const ROOT = '1-5759e988-bd862e3fe1be46a994272793';
-const PARENT = '53995c3f42cd8ad8';
-const X_RAY_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+const SERVER = 2;
+const CLIENT = 3;
+const INTERNAL = 1;
 
-function names(doc: SegmentDocument): string[] {
-  return (doc.subsegments ?? []).map((sub) => sub.name);
+const ALWAYS = { fixedTargetPerSecond: 0, rate: 1 } as const;
+const NEVER = { fixedTargetPerSecond: 0, rate: 0 } as const;
+
+function newXRayRoot(): string {
+  return `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
 
-function child(doc: SegmentDocument, name: string): SegmentDocument {
-  const found = doc.subsegments?.find((sub) => sub.name === name);
-  assert.ok(found, `subsegment ${name} in ${JSON.stringify(names(doc))}`);
-  return found;
+function observability(receiver: OtlpReceiver, protocol: OtlpProtocol, extra: Partial<ObservabilityOptions> = {}): { obs: Observability; log: ReturnType<typeof captureStream> } {
+  const log = captureStream();
+  const obs = createObservability({
+    serviceName: 'enterprise-mcp',
+    logLevel: 'INFO',
+    metricsNamespace: 'Test',
+    region: 'eu-west-1',
+    logStream: log.stream,
+    otlp: { url: receiver.tracesUrl, protocol },
+    traceSampling: ALWAYS,
+    ...extra,
+  });
+  return { obs, log };
 }
 
-describe('request tracing', () => {
-  let daemon: Awaited<ReturnType<typeof fakeXRayDaemon>>;
-  let obs: Observability;
-  const logs = captureStream();
+function byName(spans: ReceivedSpan[]): Map<string, ReceivedSpan> {
+  return new Map(spans.map((span) => [span.name, span]));
+}
 
-  before(async () => {
-    daemon = await fakeXRayDaemon();
-    obs = createObservability({
-      serviceName: 'enterprise-mcp',
-      logLevel: 'INFO',
-      metricsNamespace: 'EnterpriseMcpTest',
-      region: 'eu-west-1',
-      xrayDaemonAddress: daemon.address,
-      // record every request that does not bring its own decision
-      traceSampling: { fixedTargetPerSecond: 0, rate: 1 },
-      isClientError: (cause) => cause instanceof Error && cause.name === 'InvalidArguments',
-      logStream: logs.stream,
-    });
-  });
-
-  after(async () => {
-    await obs.close();
-    await daemon.close();
-  });
-
-  test('sends one segment per request, continuing the incoming X-Amzn-Trace-Id, with a subsegment per step', async () => {
-    // GIVEN a request traced by an upstream X-Ray caller
-    const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Parent=${PARENT};Sampled=1` }, 'enterprise-mcp');
-
-    // WHEN it goes through every step of the request path
-    assert.equal(await trace.subsegment('authenticate', async () => 'principal'), 'principal');
-    await trace.subsegment('session', async () => undefined);
-    await trace.subsegment('policy', async () => true);
-    await trace.subsegment('tool', async () => ({ content: [] }));
-    await trace.subsegment('filter', async () => 0);
-    trace.annotate('method', 'tools/call');
-    trace.annotate('tool', 'whoami');
-    trace.annotate('outcome', 'ok');
-    trace.annotate('era', 'modern');
-    trace.setHttp(200);
-    trace.end();
-    trace.end();
-
-    // THEN the daemon receives the whole tree once, in the caller's trace
-    const doc = await daemon.next();
-    assert.equal(trace.traceId, ROOT);
-    assert.equal(traceHeaderValue(trace), `Root=${ROOT};Sampled=1`);
-    assert.equal(doc.name, 'enterprise-mcp');
-    assert.equal(doc.trace_id, ROOT);
-    assert.equal(doc.parent_id, PARENT);
-    assert.match(doc.id, /^[0-9a-f]{16}$/);
-    assert.equal(doc.in_progress, undefined);
-    assert.ok(doc.end_time !== undefined && doc.end_time >= doc.start_time);
-    assert.deepEqual(names(doc), ['authenticate', 'session', 'policy', 'tool', 'filter']);
-    for (const sub of doc.subsegments ?? []) {
-      assert.match(sub.id, /^[0-9a-f]{16}$/);
-      assert.ok(sub.end_time !== undefined && sub.end_time >= sub.start_time, `${sub.name} is closed`);
-      assert.equal(sub.in_progress, undefined);
-      assert.equal(sub.fault, undefined);
-    }
-    assert.deepEqual(doc.annotations, { region: 'eu-west-1', method: 'tools/call', tool: 'whoami', outcome: 'ok', era: 'modern' });
-    assert.deepEqual(doc.http, { response: { status: 200 } });
-    assert.equal(doc.fault, undefined);
-    assert.equal(doc.error, undefined);
-    assert.equal(await daemon.receivesWithin(100), false, 'a second end() sends nothing');
-  });
-
-  test('accepts a W3C traceparent: trace id converted to X-Ray form, span id kept as parent', async () => {
-    const trace = obs.startRequest({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, 'enterprise-mcp');
-    await trace.subsegment('authenticate', async () => undefined);
-    trace.end();
-
-    const doc = await daemon.next();
-    assert.equal(trace.traceId, '1-4bf92f35-77b34da6a3ce929d0e0e4736');
-    assert.equal(doc.trace_id, '1-4bf92f35-77b34da6a3ce929d0e0e4736');
-    assert.equal(doc.parent_id, '00f067aa0ba902b7');
-  });
-
-  test('prefers a traceparent to the bare root an ALB adds, and keeps that root when there is no traceparent', async () => {
-    const albRoot = '1-67891233-abcdef012345678912345678';
-    const withW3c = obs.startRequest({ xAmznTraceId: `Root=${albRoot}`, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 'mcp');
-    const albOnly = obs.startRequest({ xAmznTraceId: `Self=1-67891234-12456789abcdef012345678;Root=${albRoot}` }, 'mcp');
-    withW3c.end();
-    albOnly.end();
-
-    assert.equal(withW3c.traceId, '1-0af76519-16cd43dd8448eb211c80319c');
-    assert.equal(albOnly.traceId, albRoot);
-    const docs = [await daemon.next(), await daemon.next()];
-    assert.deepEqual(docs.map((doc) => doc.trace_id).sort(), [albRoot, '1-0af76519-16cd43dd8448eb211c80319c'].sort());
-    assert.equal(docs.find((doc) => doc.trace_id === albRoot)?.parent_id, undefined);
-  });
-
-  test('mints a new trace id when the headers are missing or malformed', async () => {
-    for (const headers of [{}, { xAmznTraceId: 'Root=1-xyz;Parent=nope', traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }]) {
-      const before = Math.floor(Date.now() / 1000);
-      const trace = obs.startRequest(headers, 'mcp');
-      trace.end();
-      const doc = await daemon.next();
-      assert.match(trace.traceId, X_RAY_ID);
-      assert.equal(doc.trace_id, trace.traceId);
-      assert.equal(doc.parent_id, undefined);
-      const seconds = Number.parseInt(trace.traceId.slice(2, 10), 16);
-      assert.ok(seconds >= before && seconds <= before + 5, 'the time part of a minted id is now');
-    }
-  });
-
-  test('flags a throwing subsegment, closes it, and passes the error through unchanged', async () => {
-    const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Sampled=1` }, 'mcp');
-    const boom = new TypeError('secret argument value 4111 1111 1111 1111');
-    await assert.rejects(
-      trace.subsegment('tool', async () => {
-        throw boom;
-      }),
-      (error) => error === boom,
-    );
-    const invalid = Object.assign(new Error('bad input'), { name: 'InvalidArguments' });
-    await assert.rejects(
-      trace.subsegment('validate', () => {
-        throw invalid;
-      }),
-      (error) => error === invalid,
-    );
-    trace.setHttp(500);
-    trace.end();
-
-    const doc = await daemon.next();
-    const tool = child(doc, 'tool');
-    assert.equal(tool.fault, true);
-    assert.ok(tool.end_time !== undefined);
-    assert.equal(tool.cause?.exceptions.length, 1);
-    assert.equal(tool.cause?.exceptions[0]?.type, 'TypeError');
-    assert.equal(JSON.stringify(doc).includes('4111'), false, 'no exception message or argument value in the trace');
-    const validate = child(doc, 'validate');
-    assert.equal(validate.error, true, 'a client error is flagged as an error, not a fault');
-    assert.equal(validate.fault, undefined);
-    assert.equal(doc.fault, true, 'a 5xx response marks the segment as a fault');
-  });
-
-  test('records 4xx and 429 responses as errors and throttles', async () => {
-    const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Sampled=1` }, 'mcp');
-    trace.setHttp(429);
-    trace.end();
-    const doc = await daemon.next();
-    assert.equal(doc.error, true);
-    assert.equal(doc.throttle, true);
-    assert.equal(doc.fault, undefined);
-  });
-
-  test('honours Sampled=0: nothing is sent, the trace id still exists and is answered with Sampled=0', async () => {
-    const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Parent=${PARENT};Sampled=0` }, 'mcp');
-    assert.equal(await trace.subsegment('tool', async () => 42), 42);
-    trace.setHttp(200);
-    trace.end();
-    assert.equal(trace.traceId, ROOT);
-    assert.equal(trace.sampled, false);
-    assert.equal(traceHeaderValue(trace), `Root=${ROOT};Sampled=0`);
-    assert.equal(await daemon.receivesWithin(200), false);
-  });
-
-  test('keeps annotations to safe labels', async () => {
-    const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Sampled=1` }, 'mcp');
-    trace.annotate('method', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl');
-    trace.annotate('tool', 'john.doe@example.com');
-    trace.end();
-    const doc = await daemon.next();
-    assert.deepEqual(doc.annotations, { region: 'eu-west-1', method: 'invalid', tool: 'invalid' });
-  });
-
-  describe('AWS SDK calls', () => {
-    let server: Server;
-    let endpoint: string;
-    const seen: Array<{ traceHeader: string | undefined; target: string | undefined }> = [];
-    let answer: { status: number; body: unknown } = { status: 200, body: { TableNames: ['sessions'] } };
+for (const protocol of ['http/json', 'http/protobuf'] as const) {
+  describe(`OpenTelemetry tracing over OTLP ${protocol}`, () => {
+    let receiver: OtlpReceiver;
+    let obs: Observability;
 
     before(async () => {
-      server = createServer((req: IncomingMessage, res) => {
-        seen.push({ traceHeader: req.headers['x-amzn-trace-id'] as string | undefined, target: req.headers['x-amz-target'] as string | undefined });
-        req.resume();
-        req.on('end', () => {
-          res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'REQ-1234' });
-          res.end(JSON.stringify(answer.body));
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      receiver = await otlpReceiver();
+      ({ obs } = observability(receiver, protocol));
     });
-
     after(async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await obs.close();
+      await receiver.close();
     });
 
-    function dynamo(): DynamoDBClient {
-      return obs.captureAwsClient(
-        new DynamoDBClient({ region: 'eu-west-1', endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' } }),
+    test('one SERVER span per request, the steps as its children, the labels as attributes, an X-Ray trace id', async () => {
+      const trace = obs.startRequest({}, 'mcp');
+      assert.match(trace.traceId, /^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+      const seconds = Number.parseInt(trace.traceId.slice(2, 10), 16);
+      assert.ok(Math.abs(seconds - Date.now() / 1000) < 60, 'the first 8 hex digits are the epoch seconds, as X-Ray requires');
+      await trace.step('authenticate', async () => undefined);
+      trace.annotate('principal', '0123456789abcdef');
+      trace.annotate('client_id', 'https://client.example.com/meta.json');
+      trace.continueFrom(undefined);
+      for (const step of ['session', 'policy', 'tool', 'filter']) await trace.step(step, async () => undefined);
+      trace.annotate('method', 'tools/call');
+      trace.annotate('tool', 'whoami');
+      trace.annotate('era', 'legacy');
+      trace.annotate('outcome', 'ok');
+      trace.setHttp(200);
+      trace.end();
+      await obs.flushTraces();
+      const spans = await receiver.waitForTrace(toW3cTraceId(trace.traceId), 6);
+      assert.ok(spans.every((span) => span.format === (protocol === 'http/json' ? 'json' : 'protobuf')));
+      const named = byName(spans);
+      const root = named.get('mcp')!;
+      assert.equal(root.kind, SERVER);
+      assert.equal(root.parentSpanId, '', 'a new trace: the request span has no parent');
+      assert.equal(root.spanId, trace.spanId);
+      for (const step of ['authenticate', 'session', 'policy', 'tool', 'filter']) {
+        const span = named.get(step);
+        assert.ok(span, `${step} is a span`);
+        assert.equal(span.parentSpanId, root.spanId, `${step} is a child of the request span`);
+        assert.equal(span.kind, INTERNAL);
+        assert.ok(span.startNanos >= root.startNanos - 1_000_000n && span.endNanos <= root.endNanos + 1_000_000n, `${step} lies within the request`);
+      }
+      assert.deepEqual(
+        { ...root.attributes },
+        {
+          region: 'eu-west-1',
+          principal: '0123456789abcdef',
+          client_id: 'https://client.example.com/meta.json',
+          method: 'tools/call',
+          tool: 'whoami',
+          era: 'legacy',
+          outcome: 'ok',
+          'http.response.status_code': 200,
+        },
       );
+      assert.equal(root.resource['service.name'], 'enterprise-mcp');
+      assert.equal(root.resource['cloud.region'], 'eu-west-1');
+    });
+
+    test('continues an X-Amzn-Trace-Id with a parent, without reading its Sampled flag', async () => {
+      const root = newXRayRoot();
+      const parent = randomBytes(8).toString('hex');
+      const trace = obs.startRequest({ xAmznTraceId: `Root=${root};Parent=${parent};Sampled=0` }, 'mcp');
+      assert.equal(trace.traceId, root);
+      assert.equal(trace.sampled, true, 'Sampled=0 does not stop the kit recording what its rule picks');
+      assert.equal(obs.traceHeaderValue(trace), `Root=${root};Sampled=1`);
+      trace.end();
+      await obs.flushTraces();
+      const [span] = await receiver.waitForTrace(toW3cTraceId(root as never), 1);
+      assert.equal(span!.parentSpanId, parent);
+    });
+
+    test('continues a W3C traceparent and keeps its tracestate', async () => {
+      const traceHex = randomBytes(16).toString('hex');
+      const parent = randomBytes(8).toString('hex');
+      const trace = obs.startRequest({ traceparent: `00-${traceHex}-${parent}-00`, tracestate: 'vendor=opaque1' }, 'mcp');
+      assert.equal(trace.traceId, `1-${traceHex.slice(0, 8)}-${traceHex.slice(8)}`);
+      await trace.step('session', async () => undefined);
+      trace.end();
+      await obs.flushTraces();
+      const spans = await receiver.waitForTrace(traceHex, 2);
+      const named = byName(spans);
+      assert.equal(named.get('mcp')!.parentSpanId, parent);
+      assert.equal(named.get('mcp')!.traceState, 'vendor=opaque1');
+      assert.equal(named.get('session')!.parentSpanId, named.get('mcp')!.spanId);
+    });
+
+    test('continues the _meta.traceparent of a request that arrived with only the ALB root, with the steps run before it', async () => {
+      const albRoot = newXRayRoot();
+      const traceHex = randomBytes(16).toString('hex');
+      const parent = randomBytes(8).toString('hex');
+      const trace = obs.startRequest({ xAmznTraceId: `Root=${albRoot}` }, 'mcp');
+      assert.equal(trace.traceId, albRoot, 'until the body is read, the ALB root is the correlation id');
+      await trace.step('authenticate', async () => undefined);
+      trace.continueFrom({ traceparent: `00-${traceHex}-${parent}-01`, tracestate: 'mcp=client', baggage: 'user.email=someone@example.com' });
+      assert.equal(trace.traceId, `1-${traceHex.slice(0, 8)}-${traceHex.slice(8)}`);
+      trace.continueFrom({ traceparent: `00-${randomBytes(16).toString('hex')}-${parent}-01` });
+      assert.equal(trace.traceId, `1-${traceHex.slice(0, 8)}-${traceHex.slice(8)}`, 'the first continuation wins');
+      await trace.step('tool', async () => undefined);
+      trace.end();
+      await obs.flushTraces();
+      const named = byName(await receiver.waitForTrace(traceHex, 3));
+      assert.equal(named.get('mcp')!.parentSpanId, parent);
+      assert.equal(named.get('authenticate')!.parentSpanId, named.get('mcp')!.spanId, 'the early step is recorded under the request span');
+      assert.equal(named.get('tool')!.parentSpanId, named.get('mcp')!.spanId);
+      assert.ok(!receiver.bodies.join('').includes('someone@example.com'), 'baggage is never recorded');
+    });
+
+    test('a parent named in the headers wins over _meta; a malformed _meta.traceparent changes nothing', async () => {
+      const root = newXRayRoot();
+      const headed = obs.startRequest({ xAmznTraceId: `Root=${root};Parent=${randomBytes(8).toString('hex')}` }, 'mcp');
+      headed.continueFrom({ traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` });
+      assert.equal(headed.traceId, root);
+      headed.end();
+      const bare = obs.startRequest({ xAmznTraceId: `Root=${root}` }, 'mcp');
+      bare.continueFrom({ traceparent: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' });
+      assert.equal(bare.traceId, root);
+      bare.end();
+    });
+
+    test('a failing step records its error type only: a fault sets ERROR, nothing of the message or stack is sent', async () => {
+      const secret = `secret-${randomBytes(6).toString('hex')}`;
+      const trace = obs.startRequest({}, 'mcp');
+      trace.continueFrom(undefined);
+      await assert.rejects(trace.step('tool', () => Promise.reject(new TypeError(`bad ${secret} for dana@example.com`))), TypeError);
+      trace.annotate('tool', `Bearer ${secret}`);
+      trace.annotate('principal', 'dana@example.com');
+      trace.setHttp(500);
+      trace.end();
+      await obs.flushTraces();
+      const named = byName(await receiver.waitForTrace(toW3cTraceId(trace.traceId), 2));
+      assert.equal(named.get('tool')!.statusCode, 2);
+      assert.equal(named.get('tool')!.attributes['error.type'], 'TypeError');
+      assert.equal(named.get('tool')!.statusMessage, '');
+      assert.equal(named.get('mcp')!.statusCode, 2, 'a 5xx answer is an error');
+      assert.equal(named.get('mcp')!.attributes.tool, 'invalid');
+      assert.equal(named.get('mcp')!.attributes.principal, 'invalid');
+      const everything = receiver.bodies.join('');
+      assert.ok(!everything.includes(secret), 'no message, argument or token in any export');
+      assert.ok(!everything.includes('dana@example.com'));
+    });
+  });
+}
+
+describe('sampling is the kit\'s own decision', () => {
+  test('a client\'s Sampled=1 and traceparent flags 01 do not make the kit record a request its rule skips', async () => {
+    const receiver = await otlpReceiver();
+    const { obs } = observability(receiver, 'http/json', { traceSampling: NEVER });
+    try {
+      const root = newXRayRoot();
+      const forcedAmzn = obs.startRequest({ xAmznTraceId: `Root=${root};Parent=${randomBytes(8).toString('hex')};Sampled=1` }, 'mcp');
+      const traceHex = randomBytes(16).toString('hex');
+      const forcedW3c = obs.startRequest({ traceparent: `00-${traceHex}-${randomBytes(8).toString('hex')}-01` }, 'mcp');
+      for (const trace of [forcedAmzn, forcedW3c]) {
+        assert.equal(trace.sampled, false);
+        assert.equal(trace.spanId, undefined);
+        assert.match(obs.traceHeaderValue(trace), /;Sampled=0$/);
+        await trace.step('authenticate', async () => undefined);
+        trace.end();
+      }
+      assert.equal(forcedAmzn.traceId, root, 'the trace id is still continued');
+      assert.equal(forcedW3c.traceId, `1-${traceHex.slice(0, 8)}-${traceHex.slice(8)}`);
+      // A recorded request afterwards shows the exporter works, so the silence above is the rule's doing.
+      const control = createObservability({ serviceName: 'enterprise-mcp', logLevel: 'INFO', metricsNamespace: 'Test', region: 'eu-west-1', logStream: captureStream().stream, otlp: { url: receiver.tracesUrl, protocol: 'http/json' }, traceSampling: ALWAYS });
+      const recorded = control.startRequest({}, 'mcp');
+      recorded.end();
+      await control.flushTraces();
+      await obs.flushTraces();
+      await receiver.waitForTrace(toW3cTraceId(recorded.traceId), 1);
+      assert.equal(receiver.spans.length, 1, 'only the control request was exported');
+      await control.close();
+    } finally {
+      await obs.close();
+      await receiver.close();
     }
-
-    test('records a call made inside a subsegment as an aws subsegment of it and propagates the trace header', async () => {
-      const client = dynamo();
-      try {
-        answer = { status: 200, body: { TableNames: ['sessions'] } };
-        const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Sampled=1` }, 'mcp');
-        const tables = await trace.subsegment('session', async () => (await client.send(new ListTablesCommand({}))).TableNames);
-        await client.send(new ListTablesCommand({})); // outside any subsegment: not recorded
-        trace.end();
-
-        assert.deepEqual(tables, ['sessions']);
-        const doc = await daemon.next();
-        const session = child(doc, 'session');
-        const call = child(session, 'DynamoDB');
-        assert.equal(call.namespace, 'aws');
-        assert.deepEqual(call.aws, { operation: 'ListTables', region: 'eu-west-1', request_id: 'REQ-1234', retries: 0 });
-        assert.deepEqual(call.http, { response: { status: 200 } });
-        assert.deepEqual(names(doc), ['session'], 'the untraced call added nothing');
-        assert.equal(seen[0]?.traceHeader, `Root=${ROOT};Parent=${call.id};Sampled=1`);
-        assert.equal(seen[1]?.traceHeader, undefined);
-      } finally {
-        client.destroy();
-      }
-    });
-
-    test('flags a throttled call', async () => {
-      const client = dynamo();
-      try {
-        answer = {
-          status: 400,
-          body: { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' },
-        };
-        const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Sampled=1` }, 'mcp');
-        await assert.rejects(trace.subsegment('session', () => client.send(new ListTablesCommand({}))));
-        trace.end();
-
-        const call = child(child(await daemon.next(), 'session'), 'DynamoDB');
-        assert.equal(call.throttle, true);
-        assert.equal(call.error, true);
-        assert.equal(call.cause?.exceptions[0]?.type, 'ProvisionedThroughputExceededException');
-      } finally {
-        client.destroy();
-      }
-    });
   });
 });
 
-describe('tracing off', () => {
-  test('requests still get a trace id and their steps run untraced', async () => {
-    const obs = createObservability({ serviceName: 'svc', logLevel: 'INFO', metricsNamespace: 'Ns', region: 'eu-west-1', logStream: captureStream().stream });
-    try {
-      const trace = obs.startRequest({ xAmznTraceId: `Root=${ROOT};Parent=${PARENT};Sampled=1` }, 'svc');
-      assert.equal(trace.traceId, ROOT);
-      assert.equal(trace.sampled, false);
-      assert.equal(traceHeaderValue(trace), `Root=${ROOT};Sampled=0`);
-      assert.equal(await trace.subsegment('tool', async () => 'result'), 'result');
-      const failure = new Error('x');
-      await assert.rejects(trace.subsegment('tool', async () => Promise.reject(failure)), (error) => error === failure);
-      trace.annotate('method', 'tools/call');
-      trace.setHttp(200);
-      trace.end();
-      assert.match(obs.startRequest({}, 'svc').traceId, X_RAY_ID);
-      const client = { middlewareStack: { add: () => assert.fail('no middleware when tracing is off') } };
-      assert.equal(obs.captureAwsClient(client), client);
-    } finally {
-      await obs.close();
-    }
+describe('AWS SDK calls', () => {
+  let store: DevStore;
+  let receiver: OtlpReceiver;
+  let obs: Observability;
+
+  before(async () => {
+    store = await startDevStore(`tracing-${randomBytes(4).toString('hex')}`);
+    receiver = await otlpReceiver();
+    ({ obs } = observability(receiver, 'http/protobuf'));
+  });
+  after(async () => {
+    await obs.close();
+    await receiver.close();
+    await store.close();
   });
 
-  test('a bad daemon address fails at start-up with the value in the message', () => {
-    assert.throws(
-      () => createObservability({ serviceName: 'svc', logLevel: 'INFO', metricsNamespace: 'Ns', region: 'eu-west-1', xrayDaemonAddress: 'xray-daemon' }),
-      /xrayDaemonAddress must be host:port \(got "xray-daemon"\)/,
+  test('become CLIENT spans of the step that made them and carry traceparent and X-Amzn-Trace-Id', async () => {
+    const client = obs.captureAwsClient(
+      new DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint: store.endpoint,
+        credentials: { accessKeyId: DEV_AWS_ENVIRONMENT.AWS_ACCESS_KEY_ID, secretAccessKey: DEV_AWS_ENVIRONMENT.AWS_SECRET_ACCESS_KEY },
+      }),
     );
+    // Observes the request as it leaves (after signing); it changes nothing.
+    const sent: Array<Record<string, string>> = [];
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'testObserveHeaders' },
+    );
+    const trace = obs.startRequest({}, 'mcp');
+    trace.continueFrom(undefined);
+    await trace.step('session', async () => {
+      await client.send(new DescribeTableCommand({ TableName: store.tableName }));
+      await client.send(new GetItemCommand({ TableName: store.tableName, Key: { pk: { S: 'secret-key-value' }, sk: { S: 'x' } } })).catch(() => undefined);
+    });
+    const outside = await client.send(new DescribeTableCommand({ TableName: store.tableName }));
+    assert.ok(outside.Table, 'calls outside a step pass through');
+    trace.end();
+    await obs.flushTraces();
+    const spans = await receiver.waitForTrace(toW3cTraceId(trace.traceId), 4);
+    const session = spans.find((span) => span.name === 'session')!;
+    const calls = spans.filter((span) => span.kind === CLIENT);
+    assert.deepEqual(calls.map((span) => span.name).sort(), ['DynamoDB.DescribeTable', 'DynamoDB.GetItem']);
+    for (const call of calls) {
+      assert.equal(call.parentSpanId, session.spanId);
+      assert.equal(call.attributes['rpc.system'], 'aws-api');
+      assert.equal(call.attributes['rpc.service'], 'DynamoDB');
+      assert.deepEqual(call.attributes['aws.dynamodb.table_names'], [store.tableName]);
+      assert.equal(call.attributes['cloud.region'], 'eu-west-1');
+    }
+    const describe = calls.find((span) => span.name === 'DynamoDB.DescribeTable')!;
+    assert.equal(describe.attributes['http.response.status_code'], 200);
+    assert.equal(sent.length, 3);
+    const traceHex = toW3cTraceId(trace.traceId);
+    const traced = sent.filter((headers) => headers.traceparent !== undefined);
+    assert.equal(traced.length, 2, 'only the calls inside the step carry the trace context');
+    const spanIds = new Set(calls.map((span) => span.spanId));
+    for (const headers of traced) {
+      const [, id, parent, flags] = headers.traceparent!.split('-');
+      assert.equal(id, traceHex);
+      assert.ok(spanIds.has(parent!), 'the parent is the CLIENT span of that call');
+      assert.equal(flags, '01');
+      assert.match(headers['x-amzn-trace-id'] ?? headers['X-Amzn-Trace-Id'] ?? '', new RegExp(`^Root=${trace.traceId};Parent=${parent};Sampled=1$`));
+    }
+    assert.ok(!receiver.bodies.join('').includes('secret-key-value'), 'no key or item value in a span');
+    client.destroy();
+  });
+});
+
+describe('tracing off or failing', () => {
+  test('without an endpoint every request still gets a trace id and nothing is recorded', async () => {
+    const obs = createObservability({ serviceName: 's', logLevel: 'INFO', metricsNamespace: 'T', region: 'eu-west-1', logStream: captureStream().stream });
+    const trace = obs.startRequest({ traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` }, 'mcp');
+    assert.equal(trace.sampled, false);
+    assert.equal(await trace.step('tool', async () => 42), 42);
+    trace.end();
+    await obs.close();
+  });
+
+  test('an endpoint that refuses is reported once in the log and never fails a request', async () => {
+    // A real endpoint that answers 400 to every export: a refusal the exporter does not retry.
+    const receiver = await otlpReceiver();
+    const url = receiver.tracesUrl.replace('/v1/traces', '/not-traces');
+    const log = captureStream();
+    const obs = createObservability({ serviceName: 's', logLevel: 'INFO', metricsNamespace: 'T', region: 'eu-west-1', logStream: log.stream, otlp: { url, protocol: 'http/json' }, traceSampling: ALWAYS });
+    for (let round = 0; round < 3; round += 1) {
+      const trace = obs.startRequest({}, 'mcp');
+      await trace.step('tool', async () => undefined);
+      trace.end();
+      await obs.flushTraces();
+    }
+    const warnings = log.records().filter((record) => String(record.message).includes('cannot be exported'));
+    assert.equal(warnings.length, 1);
+    assert.ok(receiver.contentTypes.length >= 3, 'every round was sent and refused');
+    await obs.close();
+    await receiver.close();
+  });
+
+  test('refuses an OTLP endpoint that is not an http URL, or an unknown protocol', () => {
+    const base = { serviceName: 's', logLevel: 'INFO', metricsNamespace: 'T', region: 'eu-west-1' } as const;
+    assert.throws(() => createObservability({ ...base, otlp: { url: 'udp://127.0.0.1:2000', protocol: 'http/json' } }), /otlp.url must be an http or https URL/);
+    assert.throws(() => createObservability({ ...base, otlp: { url: 'http://127.0.0.1:4318/v1/traces', protocol: 'grpc' as never } }), /otlp.protocol must be http\/json or http\/protobuf \(got "grpc"\)/);
   });
 });

@@ -1,76 +1,95 @@
 /**
- * X-Ray tracing for a long-running HTTP server.
+ * Tracing for a long-running HTTP server on the OpenTelemetry SDK, exported over OTLP/HTTP to the
+ * collector beside the task, which writes to X-Ray.
  *
- * Powertools Tracer is not used here, on purpose. It is built around Lambda: it turns itself off
- * unless `AWS_EXECUTION_ENV` is set (so it would trace on Fargate but not under `npm run dev`),
- * it finds "the current segment" through the X-Ray SDK's automatic mode, whose cls-hooked context
- * installs process-wide async hooks (init/before/after/destroy on every promise) as soon as the SDK
- * is loaded, it refuses annotations on the root segment (Lambda's facade segment is read-only), its
- * fetch instrumentation writes the trace id from the process-wide `_X_AMZN_TRACE_ID` variable, and
- * each instance subscribes to diagnostics channels for good. None of that fits one process serving
- * many concurrent requests.
+ * One SERVER span per recorded request, INTERNAL child spans for its steps and CLIENT spans for
+ * the AWS SDK calls made inside them. No global tracer provider, context manager or
+ * instrumentation is registered: spans are started with explicit parent contexts, and only once a
+ * client is handed to `captureAwsClient` does an AsyncLocalStorage track which step is running, a
+ * cost (every promise of the process is tracked) paid only when AWS calls are to be recorded.
  *
- * So this module uses `aws-xray-sdk-core` directly, in manual mode: one `Segment` per request
- * (continuing the incoming trace id and parent), `Subsegment`s for the steps, the SDK's own
- * document format, and a UDP sender owned by this module (instead of the SDK's process-wide
- * emitter, whose socket is never closed) that sends to the configured daemon address. The SDK is
- * loaded lazily, only when tracing is on, with `AWS_XRAY_MANUAL_MODE` set while it loads so that
- * no async hook is ever installed.
+ * Which requests are recorded is decided here alone ({@link TraceSampler}); a caller's
+ * `Sampled=1` or `traceparent` flags never force it. Span attributes are a fixed set of labels:
+ * no token, argument value, exception message or stack ever reaches a span.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { createRequire } from 'node:module';
-import { isIP } from 'node:net';
-import type * as XRaySdk from 'aws-xray-sdk-core';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { TOOL_NAME } from './labels.js';
-import { type IncomingTraceHeaders, resolveTraceContext, type TraceId, TraceSampler, type TraceSampling } from './trace-context.js';
+import { createOtlpExporter, EXPORT_TIMEOUT_MS, loadOpenTelemetry, type OtelModules, type OtlpExport, ReportingExporter, XRayIdGenerator } from './otel-sdk.js';
+import {
+  continueFromMeta,
+  type IncomingTraceHeaders,
+  type MetaTraceContext,
+  resolveTraceContext,
+  type TraceContext,
+  type TraceId,
+  TraceSampler,
+  type TraceSampling,
+  toW3cTraceId,
+} from './trace-context.js';
 
-type Segment = XRaySdk.Segment;
-type Subsegment = XRaySdk.Subsegment;
-
-/** Keys a request segment may be annotated with. Annotations are indexed and searchable in X-Ray. */
-export type TraceAnnotationKey = 'method' | 'tool' | 'outcome' | 'era';
+/**
+ * Keys a request span may carry as attributes; the collector indexes them as X-Ray annotations,
+ * under the same names the X-Ray segments had.
+ */
+export type TraceAnnotationKey = 'method' | 'tool' | 'outcome' | 'era' | 'principal' | 'client_id';
 
 /** The trace of one request. */
 export interface RequestTrace {
-  /** X-Ray trace id; also the correlation id carried by error answers and every log record. */
-  readonly traceId: TraceId;
-  /** Whether this request is recorded (and its segment sent to the daemon). */
-  readonly sampled: boolean;
   /**
-   * Runs `fn` inside a subsegment named `name`, recording its duration, and a fault (or an error,
-   * for a client error) when it throws; the subsegment is closed in every case and the original
-   * outcome of `fn` is passed through unchanged. Once a client has been passed to
-   * `captureAwsClient`, nested calls nest and that client's AWS SDK calls become subsegments of the
-   * innermost one; before, every subsegment is a child of the request's segment.
+   * X-Ray trace id; also the correlation id carried by error answers and every log record. Fixed
+   * once `continueFrom` has been called (or the first step after it has started).
    */
-  subsegment<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  readonly traceId: TraceId;
+  /** Whether this request is recorded (and its spans exported). */
+  readonly sampled: boolean;
+  /** Id of the request's span (16 hex digits), once it exists; `undefined` when not recorded. */
+  readonly spanId: string | undefined;
   /**
-   * Adds a searchable annotation to the request segment. Only a few keys are allowed, and string
-   * values must be short labels (`^[A-Za-z0-9_./:-]{1,64}$`); anything else is recorded as `invalid`.
+   * Joins the trace named in the `_meta` of a 2026-07-28 request when the headers named no parent
+   * (see `continueFromMeta`). Call it once the body is parsed, with `undefined` when there is
+   * none; later calls change nothing. Steps run before it are recorded with their timing once the
+   * request span exists.
+   */
+  continueFrom(meta: MetaTraceContext | undefined): void;
+  /**
+   * Runs `fn` inside a child span named `name`, recording its duration, and the error type when it
+   * throws (a server fault sets the span status to ERROR; a client error does not); the span is
+   * ended in every case and the outcome of `fn` is passed through unchanged. Once a client has been
+   * passed to `captureAwsClient`, nested steps nest and that client's calls become child spans of
+   * the innermost step; before, every step is a child of the request's span.
+   */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Sets one of a few attributes on the request span. String values must be short labels
+   * (`^[A-Za-z0-9_./:-]{1,64}$`, 128 characters for a client id); anything else is recorded as `invalid`.
    */
   annotate(key: TraceAnnotationKey, value: string | number | boolean): void;
-  /** Records the HTTP status of the response (4xx flags an error, 429 a throttle, 5xx a fault). */
+  /** Records the HTTP status of the response (5xx sets the span status to ERROR). */
   setHttp(status: number): void;
-  /** Closes the segment and sends it (UDP, fire-and-forget). Idempotent; never throws. */
+  /** Ends the request span; the batch processor exports it. Idempotent; never throws. */
   end(): void;
 }
 
 /** Settings of the tracer. */
 export interface TracingOptions {
-  /** Segment name used when a request gives none. */
+  /** `service.name` of the spans' resource. */
   readonly serviceName: string;
-  /** Added to every segment as the `region` annotation. */
+  /** `cloud.region` of the resource, and the `region` attribute of every request span. */
   readonly region: string;
-  /** `host:port` of the X-Ray daemon; tracing is off when undefined. */
-  readonly daemonAddress?: string;
+  /** Where spans go; tracing is off when undefined. */
+  readonly export?: OtlpExport;
   readonly sampling: TraceSampling;
-  /** Tells a client error (flagged `error`) from a server fault (flagged `fault`) for a thrown value. */
+  /** Tells a client error from a server fault for a value thrown inside a step. */
   readonly isClientError: (cause: unknown) => boolean;
-  /** Called once, the first time a segment cannot be sent. */
+  /** Called once, the first time an export fails. */
   readonly onSendFailure: (error: Error) => void;
+  /**
+   * Longest wait before buffered spans are exported, in milliseconds.
+   * @default 1000
+   */
+  readonly exportDelayMs?: number;
 }
 
 /**
@@ -88,135 +107,23 @@ interface BuildStepStack {
 type AwsBuildHandler = (args: { input: unknown; request: unknown }) => Promise<{ output: unknown; response: unknown }>;
 type AwsBuildMiddleware = (next: AwsBuildHandler, context: { clientName?: string; commandName?: string }) => AwsBuildHandler;
 
-const ANNOTATION_KEYS: ReadonlySet<string> = new Set<TraceAnnotationKey>(['method', 'tool', 'outcome', 'era']);
+const ANNOTATION_KEYS: ReadonlySet<string> = new Set<TraceAnnotationKey>(['method', 'tool', 'outcome', 'era', 'principal', 'client_id']);
 
-/** Most subsegments recorded per request; keeps a segment document well under one datagram. */
-const MAX_SUBSEGMENTS = 50;
+/** Most child spans recorded per request. */
+const MAX_CHILD_SPANS = 50;
 const SAFE_LABEL = /^[A-Za-z0-9_./:-]{1,64}$/;
+const CLIENT_ID = /^[A-Za-z0-9_./:-]{1,128}$/;
 const ERROR_TYPE = /^[A-Za-z_$][\w$.]{0,63}$/;
-const SEGMENT_NAME_UNSAFE = /[^\w\s.:/%&#=+@-]/g;
-const DAEMON_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:]+):(\d{1,5})$/;
-const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
-const MIDDLEWARE_NAME = 'observabilityXRaySubsegment';
+const SPAN_NAME = /^[A-Za-z0-9_.:/ -]{1,64}$/;
+const MIDDLEWARE_NAME = 'observabilityOtelSpan';
+const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded/;
+const SPAN_KIND = { INTERNAL: 0, SERVER: 1, CLIENT: 2 } as const;
+const STATUS_ERROR = 2;
 
-const ECS_ORIGIN = process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.ECS_CONTAINER_METADATA_URI ? 'AWS::ECS::Container' : undefined;
+const ON_ECS = Boolean(process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.ECS_CONTAINER_METADATA_URI);
 
-let xraySdk: typeof XRaySdk | undefined;
-
-/** Loads the X-Ray SDK once, in manual mode so that it installs no async hooks. */
-function loadXRaySdk(): typeof XRaySdk {
-  if (xraySdk) return xraySdk;
-  const had = Object.prototype.hasOwnProperty.call(process.env, 'AWS_XRAY_MANUAL_MODE');
-  if (!had) process.env.AWS_XRAY_MANUAL_MODE = 'true';
-  try {
-    xraySdk = createRequire(import.meta.url)('aws-xray-sdk-core') as typeof XRaySdk;
-  } finally {
-    // The SDK reads the variable only while loading; do not leak it into child processes.
-    if (!had) delete process.env.AWS_XRAY_MANUAL_MODE;
-  }
-  return xraySdk;
-}
-
-/** Parses `host:port` (IPv6 in brackets). */
-export function parseDaemonAddress(address: string): { host: string; port: number } {
-  const match = DAEMON_ADDRESS.exec(address.trim());
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !(port >= 1 && port <= 65_535)) {
-    throw new RangeError(`xrayDaemonAddress must be host:port (got "${address}")`);
-  }
-  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
-}
-
-/** A `dns.lookup` for dgram that resolves a host name once every 30 s instead of once per datagram. */
-function cachingLookup(): NonNullable<dgram.SocketOptions['lookup']> {
-  let cached: { host: string; address: string; family: number; expires: number } | undefined;
-  return (hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void) => {
-    const literal = isIP(hostname);
-    if (literal !== 0) return process.nextTick(callback, null, hostname, literal);
-    if (cached && cached.host === hostname && cached.expires > Date.now()) {
-      return process.nextTick(callback, null, cached.address, cached.family);
-    }
-    dnsLookup(hostname, options, (err, address, family) => {
-      if (!err) cached = { host: hostname, address, family, expires: Date.now() + 30_000 };
-      callback(err, address, family);
-    });
-  };
-}
-
-/**
- * Sends segment documents to the daemon over one unreferenced UDP socket, created on first use.
- * Sending never throws and never waits; `close()` waits (at most one second) for datagrams
- * already handed to the socket, then closes it.
- */
-class SegmentSender {
-  #socket: dgram.Socket | undefined;
-  #inFlight = 0;
-  #closed = false;
-  #failureReported = false;
-  #drained: (() => void) | undefined;
-
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-    private readonly onFailure: (error: Error) => void,
-  ) {}
-
-  send(document: string): void {
-    if (this.#closed) return;
-    try {
-      const socket = (this.#socket ??= this.#open());
-      const message = Buffer.from(PROTOCOL_HEADER + document);
-      socket.send(message, this.port, this.host, this.#afterSend);
-      this.#inFlight += 1; // after send(): its callback always runs later, and a throw adds nothing
-    } catch (error) {
-      this.#reportFailure(error);
-    }
-  }
-
-  close(): Promise<void> {
-    this.#closed = true;
-    const socket = this.#socket;
-    if (!socket) return Promise.resolve();
-    this.#socket = undefined;
-    return new Promise<void>((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.#drained = undefined;
-        socket.close(() => resolve());
-      };
-      const timer = setTimeout(finish, 1000);
-      timer.unref();
-      if (this.#inFlight === 0) finish();
-      else this.#drained = finish;
-    });
-  }
-
-  #open(): dgram.Socket {
-    const socket = dgram.createSocket({ type: isIP(this.host) === 6 ? 'udp6' : 'udp4', lookup: cachingLookup() });
-    socket.on('error', (error) => this.#reportFailure(error));
-    socket.unref();
-    return socket;
-  }
-
-  readonly #afterSend = (error: Error | null): void => {
-    if (error) this.#reportFailure(error);
-    this.#inFlight -= 1;
-    if (this.#inFlight === 0) this.#drained?.();
-  };
-
-  #reportFailure(error: unknown): void {
-    if (this.#failureReported) return;
-    this.#failureReported = true;
-    try {
-      this.onFailure(error instanceof Error ? error : new Error(String(error)));
-    } catch {
-      // reporting must not break sending
-    }
-  }
-}
-
-function safeLabel(value: string | number | boolean): string | number | boolean {
-  if (typeof value === 'string') return SAFE_LABEL.test(value) ? value : 'invalid';
+function safeLabel(value: string | number | boolean, pattern: RegExp = SAFE_LABEL): string | number | boolean {
+  if (typeof value === 'string') return pattern.test(value) ? value : 'invalid';
   if (typeof value === 'number') return Number.isFinite(value) ? value : 'invalid';
   return value === true;
 }
@@ -226,129 +133,174 @@ function errorType(cause: unknown): string {
   return typeof name === 'string' && ERROR_TYPE.test(name) ? name : 'Error';
 }
 
-function statusFlags(node: Segment | Subsegment, status: number): void {
-  if (status === 429) node.addThrottleFlag();
-  if (status >= 400 && status < 500) node.addErrorFlag();
-  else if (status >= 500) node.addFaultFlag();
+function spanName(name: string, fallback: string): string {
+  return typeof name === 'string' && SPAN_NAME.test(name) ? name : fallback;
 }
 
 /** A request that is not recorded: the trace id exists, everything else costs nothing. */
 class UnrecordedTrace implements RequestTrace {
   readonly sampled = false;
-  constructor(readonly traceId: TraceId) {}
-  subsegment<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+  readonly spanId = undefined;
+  #continued = false;
+
+  constructor(private context: TraceContext) {}
+
+  get traceId(): TraceId {
+    return this.context.traceId;
+  }
+
+  continueFrom(meta: MetaTraceContext | undefined): void {
+    if (this.#continued) return;
+    this.#continued = true;
+    this.context = continueFromMeta(this.context, meta);
+  }
+
+  step<T>(_name: string, fn: () => Promise<T>): Promise<T> {
     try {
       return fn();
     } catch (error) {
       return Promise.reject(error);
     }
   }
+
   annotate(): void {}
   setHttp(): void {}
   end(): void {}
 }
 
-interface RecordedSegment extends Segment {
-  http?: { response: { status: number } };
-  /** Takes one of the request's subsegment slots; false when the request has used them all. */
-  admitSubsegment(): boolean;
+/** The span a running step belongs to, for the AWS SDK middleware and nested steps. */
+interface ActiveStep {
+  readonly trace: RecordedTrace;
+  readonly span: Span;
 }
 
-/**
- * Builds the segment class of one tracer: the SDK's `Segment`, but flushed through this
- * tracer's sender instead of the SDK's process-wide emitter.
- */
-function recordedSegmentClass(sdk: typeof XRaySdk, sender: SegmentSender): new (name: string, traceId: string, parentId?: string) => RecordedSegment {
-  return class extends sdk.Segment implements RecordedSegment {
-    declare http?: { response: { status: number } };
-    #subsegments = 0;
-
-    admitSubsegment(): boolean {
-      if (this.#subsegments >= MAX_SUBSEGMENTS) return false;
-      this.#subsegments += 1;
-      return true;
-    }
-
-    // Called by the SDK once the segment and all its subsegments are closed.
-    override flush(): void {
-      if (this.notTraced === true) return;
-      try {
-        sender.send(this.format());
-      } catch {
-        // a segment that cannot be serialised is dropped, never thrown into the request
-      }
-    }
-  };
+/** A step that ran before the request span existed, kept to be recorded when it does. */
+interface EarlyStep {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly failure?: { readonly type: string; readonly fault: boolean };
 }
 
-/** A recorded request: one SDK segment, its subsegments, sent once everything is closed. */
+/** A recorded request: its SERVER span, started once its trace is known, and its child spans. */
 class RecordedTrace implements RequestTrace {
   readonly sampled = true;
+  #root: Span | undefined;
+  #context: TraceContext;
+  readonly #started = performance.now();
+  readonly #attributes: Attributes;
+  #early: EarlyStep[] | undefined;
+  #children = 0;
   #ended = false;
 
   constructor(
-    readonly traceId: TraceId,
-    private readonly segment: RecordedSegment,
-    /** The async context of AWS SDK capture, once `captureAwsClient` asked for it. */
-    private readonly context: () => AsyncLocalStorage<Subsegment> | undefined,
-    private readonly isClientError: (cause: unknown) => boolean,
-  ) {}
+    private readonly tracing: Tracing,
+    context: TraceContext,
+    private readonly name: string,
+    region: string,
+  ) {
+    this.#context = context;
+    this.#attributes = { region };
+    // A caller that named a parent fixes the trace at once; otherwise `_meta` may still name one.
+    if (context.parentId !== undefined) this.#bind();
+  }
 
-  async subsegment<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#ended || !this.segment.admitSubsegment()) return fn();
-    const context = this.context();
+  get traceId(): TraceId {
+    return this.#context.traceId;
+  }
+
+  get spanId(): string | undefined {
+    return this.#root?.spanContext().spanId;
+  }
+
+  /** Takes one of the request's child-span slots; false once they are all used. */
+  admitChild(): boolean {
+    if (this.#ended || this.#children >= MAX_CHILD_SPANS) return false;
+    this.#children += 1;
+    return true;
+  }
+
+  continueFrom(meta: MetaTraceContext | undefined): void {
+    if (this.#root) return;
+    this.#context = continueFromMeta(this.#context, meta);
+    this.#bind();
+  }
+
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.admitChild()) return fn();
+    if (!this.#root) return this.#earlyStep(spanName(name, 'step'), fn);
+    const context = this.tracing.stepContext;
     const current = context?.getStore();
-    const parent = current !== undefined && current.segment === this.segment ? current : this.segment;
-    const sub = parent.addNewSubsegment(segmentName(name, 'step'));
+    const parent = current !== undefined && current.trace === this ? current.span : this.#root;
+    const span = this.tracing.startSpan(spanName(name, 'step'), SPAN_KIND.INTERNAL, parent);
     try {
-      return await (context ? context.run(sub, fn) : fn());
+      return await (context ? context.run({ trace: this, span }, fn) : fn());
     } catch (error) {
-      markFailure(sub, error, this.isClientError);
+      const fault = !this.tracing.isClientError(error);
+      span.setAttribute('error.type', errorType(error));
+      if (fault) span.setStatus({ code: STATUS_ERROR });
       throw error;
     } finally {
-      sub.close();
+      span.end();
+    }
+  }
+
+  async #earlyStep<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    const early = (this.#early ??= []);
+    try {
+      const result = await fn();
+      early.push({ name, start, end: performance.now() });
+      return result;
+    } catch (error) {
+      early.push({ name, start, end: performance.now(), failure: { type: errorType(error), fault: !this.tracing.isClientError(error) } });
+      throw error;
     }
   }
 
   annotate(key: TraceAnnotationKey, value: string | number | boolean): void {
     if (this.#ended || !ANNOTATION_KEYS.has(key)) return;
-    this.segment.addAnnotation(key, key === 'tool' && typeof value === 'string' && !TOOL_NAME.test(value) ? 'invalid' : safeLabel(value));
+    const label = key === 'tool' && typeof value === 'string' && !TOOL_NAME.test(value) ? 'invalid' : safeLabel(value, key === 'client_id' ? CLIENT_ID : SAFE_LABEL);
+    if (this.#root) this.#root.setAttribute(key, label);
+    else this.#attributes[key] = label;
   }
 
   setHttp(status: number): void {
     if (this.#ended || !Number.isInteger(status)) return;
-    this.segment.http = { response: { status } };
-    statusFlags(this.segment, status);
+    this.#bind();
+    this.#root!.setAttribute('http.response.status_code', status);
+    if (status >= 500) this.#root!.setStatus({ code: STATUS_ERROR });
   }
 
   end(): void {
     if (this.#ended) return;
-    this.#ended = true;
     try {
-      this.segment.close();
+      this.#bind();
+      this.#ended = true;
+      this.#root!.end();
     } catch {
+      this.#ended = true;
       // never thrown into the request path
     }
   }
-}
 
-function markFailure(sub: Subsegment, cause: unknown, isClientError: (cause: unknown) => boolean): void {
-  let client = false;
-  try {
-    client = isClientError(cause) === true;
-  } catch {
-    client = false;
+  /** Starts the request span in the trace decided so far, then records the steps that ran before. */
+  #bind(): void {
+    if (this.#root) return;
+    const root = this.tracing.startRequestSpan(this.name, this.#context, this.#started, this.#attributes);
+    this.#root = root;
+    const early = this.#early;
+    this.#early = undefined;
+    if (!early) return;
+    for (const step of early) {
+      const span = this.tracing.startSpan(step.name, SPAN_KIND.INTERNAL, root, step.start);
+      if (step.failure) {
+        span.setAttribute('error.type', step.failure.type);
+        if (step.failure.fault) span.setStatus({ code: STATUS_ERROR });
+      }
+      span.end(step.end);
+    }
   }
-  if (client) sub.addErrorFlag();
-  else sub.addFaultFlag();
-  // The type only: messages and stacks may quote arguments or personal data. The private log
-  // record, found by the trace id, has the full cause.
-  sub.addAttribute('cause', { exceptions: [{ id: randomBytes(8).toString('hex'), type: errorType(cause) }] });
-}
-
-function segmentName(name: string, fallback: string): string {
-  const cleaned = typeof name === 'string' ? name.replace(SEGMENT_NAME_UNSAFE, '_').slice(0, 200).trim() : '';
-  return cleaned.length > 0 ? cleaned : fallback;
 }
 
 interface AwsMetadata {
@@ -363,109 +315,10 @@ function awsMetadata(value: unknown): AwsMetadata | undefined {
   return metadata !== null && typeof metadata === 'object' ? (metadata as AwsMetadata) : undefined;
 }
 
-const THROTTLING = /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded/;
-
-/**
- * The tracer of one observability instance. When no daemon address is configured every request
- * gets an {@link UnrecordedTrace}, the X-Ray SDK is never loaded and no socket is opened.
- */
-export class Tracing {
-  readonly #sampler: TraceSampler;
-  readonly #sender: SegmentSender | undefined;
-  readonly #segmentClass: ReturnType<typeof recordedSegmentClass> | undefined;
-  /**
-   * Which subsegment the code running now belongs to. Created by the first `captureAwsClient`:
-   * an AsyncLocalStorage makes Node track the async context of every promise in the process, a
-   * cost only worth paying when AWS SDK calls are to be recorded inside subsegments. Until then
-   * every subsegment is a child of its request's segment.
-   */
-  #context: AsyncLocalStorage<Subsegment> | undefined;
-  readonly #currentContext = () => this.#context;
-  #closed = false;
-
-  constructor(private readonly options: TracingOptions) {
-    this.#sampler = new TraceSampler(options.sampling);
-    if (options.daemonAddress === undefined) return;
-    const { host, port } = parseDaemonAddress(options.daemonAddress);
-    this.#sender = new SegmentSender(host, port, options.onSendFailure);
-    this.#segmentClass = recordedSegmentClass(loadXRaySdk(), this.#sender);
-  }
-
-  /** Whether segments are sent anywhere. */
-  get enabled(): boolean {
-    return this.#sender !== undefined && !this.#closed;
-  }
-
-  /** Starts the trace of one request; see `Observability.startRequest`. */
-  start(headers: IncomingTraceHeaders, name: string): RequestTrace {
-    const incoming = resolveTraceContext(headers ?? {});
-    if (!this.#segmentClass || this.#closed) return new UnrecordedTrace(incoming.traceId);
-    const sampled = incoming.sampled ?? this.#sampler.sample();
-    if (!sampled) return new UnrecordedTrace(incoming.traceId);
-    const segment = new this.#segmentClass(segmentName(name, this.options.serviceName), incoming.traceId, incoming.parentId);
-    if (ECS_ORIGIN) segment.origin = ECS_ORIGIN;
-    segment.addAnnotation('region', safeLabel(this.options.region));
-    return new RecordedTrace(incoming.traceId, segment, this.#currentContext, this.options.isClientError);
-  }
-
-  /**
-   * Adds a middleware to an AWS SDK v3 client that records each call made inside
-   * `trace.subsegment(...)` as an `aws` subsegment (service, operation, region, request id,
-   * retries, table name, HTTP status, throttle/error/fault) and sends the trace header along.
-   * Calls made outside a subsegment, or while tracing is off, pass through untouched.
-   */
-  captureAwsClient<C extends AwsSdkClient>(client: C): C {
-    if (!this.#segmentClass) return client;
-    const context = (this.#context ??= new AsyncLocalStorage<Subsegment>());
-    const regionOf = regionProvider(client);
-    const middleware: AwsBuildMiddleware = (next, handlerContext) => async (args) => {
-      const parent = context.getStore();
-      const segment = parent?.segment as RecordedSegment | undefined;
-      if (!parent || !segment || segment.isClosed() || !segment.admitSubsegment()) return next(args);
-      const service = (handlerContext.clientName ?? 'AWS').replace(/Client$/, '');
-      const sub = parent.addNewSubsegment(segmentName(service, 'AWS'));
-      sub.addAttribute('namespace', 'aws');
-      const request = args.request as { headers?: Record<string, string> } | undefined;
-      if (request?.headers) request.headers['X-Amzn-Trace-Id'] = `Root=${segment.trace_id};Parent=${sub.id};Sampled=1`;
-      const aws: Record<string, unknown> = { operation: (handlerContext.commandName ?? '').replace(/Command$/, '') };
-      const table = (args.input as { TableName?: unknown } | undefined)?.TableName;
-      if (typeof table === 'string') aws.table_name = table;
-      try {
-        const region = await regionOf();
-        if (region) aws.region = region;
-        const result = await next(args);
-        describeCall(sub, aws, awsMetadata(result.output));
-        return result;
-      } catch (error) {
-        const metadata = awsMetadata(error);
-        describeCall(sub, aws, metadata);
-        if (metadata?.httpStatusCode === undefined) sub.addFaultFlag();
-        if (error instanceof Error && THROTTLING.test(error.name)) sub.addThrottleFlag();
-        sub.addAttribute('cause', { exceptions: [{ id: randomBytes(8).toString('hex'), type: errorType(error), remote: true }] });
-        throw error;
-      } finally {
-        sub.close();
-      }
-    };
-    (client.middlewareStack as unknown as BuildStepStack).add(middleware, { step: 'build', name: MIDDLEWARE_NAME, override: true });
-    return client;
-  }
-
-  /** Stops recording and closes the socket once datagrams already sent have left. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#sender?.close();
-  }
-}
-
-function describeCall(sub: Subsegment, aws: Record<string, unknown>, metadata: AwsMetadata | undefined): void {
-  if (metadata?.requestId) aws.request_id = metadata.requestId;
-  if (typeof metadata?.attempts === 'number') aws.retries = Math.max(0, metadata.attempts - 1);
-  sub.addAttribute('aws', aws);
-  if (typeof metadata?.httpStatusCode === 'number') {
-    sub.addAttribute('http', { response: { status: metadata.httpStatusCode } });
-    statusFlags(sub, metadata.httpStatusCode);
-  }
+function describeCall(span: Span, metadata: AwsMetadata | undefined): void {
+  if (typeof metadata?.requestId === 'string' && SAFE_LABEL.test(metadata.requestId)) span.setAttribute('aws.request_id', metadata.requestId);
+  if (typeof metadata?.attempts === 'number') span.setAttribute('aws.retries', Math.max(0, metadata.attempts - 1));
+  if (typeof metadata?.httpStatusCode === 'number') span.setAttribute('http.response.status_code', metadata.httpStatusCode);
 }
 
 function regionProvider(client: AwsSdkClient): () => Promise<string | undefined> {
@@ -482,4 +335,183 @@ function regionProvider(client: AwsSdkClient): () => Promise<string | undefined>
     };
   }
   return () => Promise.resolve(undefined);
+}
+
+/** Sets a header on an AWS SDK HTTP request. */
+const HEADER_SETTER = {
+  set(carrier: Record<string, string>, key: string, value: string): void {
+    carrier[key] = value;
+  },
+};
+
+/**
+ * The tracer of one observability instance. When no export target is configured every request
+ * gets an {@link UnrecordedTrace}, the SDK is never loaded and nothing is opened.
+ */
+export class Tracing {
+  readonly #sampler: TraceSampler;
+  readonly #otel: OtelModules | undefined;
+  readonly #provider: TracerProvider | undefined;
+  readonly #tracer: Tracer | undefined;
+  readonly #ids = new XRayIdGenerator();
+  readonly #propagators: Array<{ inject(context: Context, carrier: unknown, setter: typeof HEADER_SETTER): void }> = [];
+  /**
+   * Which step the code running now belongs to. Created by the first `captureAwsClient`: an
+   * AsyncLocalStorage makes Node track the async context of every promise in the process, a cost
+   * only worth paying when AWS SDK calls are to be recorded inside steps.
+   */
+  stepContext: AsyncLocalStorage<ActiveStep> | undefined;
+  readonly isClientError: (cause: unknown) => boolean;
+  #closed = false;
+  #closeExporter: () => void = () => undefined;
+
+  constructor(private readonly options: TracingOptions) {
+    this.#sampler = new TraceSampler(options.sampling);
+    this.isClientError = (cause) => {
+      try {
+        return options.isClientError(cause) === true;
+      } catch {
+        return false;
+      }
+    };
+    if (options.export === undefined) return;
+    const otel = (this.#otel = loadOpenTelemetry());
+    const otlp = createOtlpExporter(options.export);
+    this.#closeExporter = otlp.close;
+    const exporter = new ReportingExporter(otlp.exporter, options.onSendFailure);
+    const resource = otel.resources.defaultResource().merge(
+      otel.resources.resourceFromAttributes({
+        'service.name': options.serviceName,
+        'cloud.provider': 'aws',
+        'cloud.region': options.region,
+        ...(ON_ECS ? { 'cloud.platform': 'aws_ecs' } : {}),
+      }),
+    );
+    this.#provider = new otel.sdk.TracerProvider({
+      resource,
+      idGenerator: this.#ids,
+      sampler: new otel.sdk.AlwaysOnSampler(),
+      spanLimits: { attributeCountLimit: 32, attributeValueLengthLimit: 256, eventCountLimit: 0, linkCountLimit: 0 },
+      spanProcessors: [
+        new otel.sdk.BatchSpanProcessor({
+          exporter,
+          scheduledDelayMillis: options.exportDelayMs ?? 1000,
+          maxQueueSize: 4096,
+          maxExportBatchSize: 512,
+          exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+        }),
+      ],
+    });
+    this.#tracer = this.#provider.getTracer('enterprise-mcp-kit');
+    this.#propagators.push(new otel.core.W3CTraceContextPropagator(), new otel.xray.AWSXRayPropagator());
+  }
+
+  /** Whether spans are exported anywhere. */
+  get enabled(): boolean {
+    return this.#tracer !== undefined && !this.#closed;
+  }
+
+  /** Starts the trace of one request; see `Observability.startRequest`. */
+  start(headers: IncomingTraceHeaders, name: string): RequestTrace {
+    const incoming = resolveTraceContext(headers ?? {});
+    if (!this.#tracer || this.#closed || !this.#sampler.sample()) return new UnrecordedTrace(incoming);
+    return new RecordedTrace(this, incoming, spanName(name, this.options.serviceName), this.options.region);
+  }
+
+  /** The SERVER span of a request in `context`'s trace, child of the caller's span when it named one. */
+  startRequestSpan(name: string, context: TraceContext, startTime: number, attributes: Attributes): Span {
+    const { api, core } = this.#otel!;
+    const traceId = toW3cTraceId(context.traceId);
+    let parent: Context = api.ROOT_CONTEXT;
+    if (context.parentId !== undefined) {
+      parent = api.trace.setSpanContext(parent, {
+        traceId,
+        spanId: context.parentId,
+        // The caller's flags are not read: this span is recorded because this service chose to.
+        traceFlags: 0,
+        isRemote: true,
+        ...(context.tracestate !== undefined ? { traceState: new core.TraceState(context.tracestate) } : {}),
+      });
+    } else {
+      this.#ids.useNextTraceId(traceId);
+    }
+    return this.#tracer!.startSpan(name, { kind: SPAN_KIND.SERVER, startTime, attributes }, parent);
+  }
+
+  /** A child span of `parent`. */
+  startSpan(name: string, kind: number, parent: Span, startTime?: number): Span {
+    const { api } = this.#otel!;
+    return this.#tracer!.startSpan(name, { kind, startTime: startTime ?? performance.now() }, api.trace.setSpan(api.ROOT_CONTEXT, parent));
+  }
+
+  /**
+   * Adds a middleware to an AWS SDK v3 client that records each call made inside a step as a
+   * CLIENT span (`rpc.system` `aws-api`, service, operation, region, request id, retries, table
+   * name, HTTP status, error type) and sends `traceparent` and `X-Amzn-Trace-Id` along. Calls made
+   * outside a step, in a request that is not recorded, or while tracing is off pass through untouched.
+   */
+  captureAwsClient<C extends AwsSdkClient>(client: C): C {
+    if (!this.#tracer) return client;
+    const context = (this.stepContext ??= new AsyncLocalStorage<ActiveStep>());
+    const regionOf = regionProvider(client);
+    const middleware: AwsBuildMiddleware = (next, handlerContext) => async (args) => {
+      const active = context.getStore();
+      if (!active || !active.trace.admitChild()) return next(args);
+      const service = (handlerContext.clientName ?? 'AWS').replace(/Client$/, '');
+      const operation = (handlerContext.commandName ?? '').replace(/Command$/, '');
+      const span = this.startSpan(spanName(`${service}.${operation}`, 'AWS'), SPAN_KIND.CLIENT, active.span);
+      span.setAttribute('rpc.system', 'aws-api');
+      span.setAttribute('rpc.service', safeLabel(service) as string);
+      span.setAttribute('rpc.method', safeLabel(operation) as string);
+      const table = (args.input as { TableName?: unknown } | undefined)?.TableName;
+      if (typeof table === 'string') span.setAttribute('aws.dynamodb.table_names', [safeLabel(table) as string]);
+      const request = args.request as { headers?: Record<string, string> } | undefined;
+      if (request?.headers) {
+        const { api } = this.#otel!;
+        const outgoing = api.trace.setSpan(api.ROOT_CONTEXT, span);
+        for (const propagator of this.#propagators) propagator.inject(outgoing, request.headers, HEADER_SETTER);
+      }
+      try {
+        const region = await regionOf();
+        if (region) span.setAttribute('cloud.region', safeLabel(region) as string);
+        const result = await next(args);
+        describeCall(span, awsMetadata(result.output));
+        return result;
+      } catch (error) {
+        const metadata = awsMetadata(error);
+        describeCall(span, metadata);
+        span.setAttribute('error.type', errorType(error));
+        if (error instanceof Error && THROTTLING.test(error.name)) span.setAttribute('aws.throttled', true);
+        if (metadata?.httpStatusCode === undefined || metadata.httpStatusCode >= 500) span.setStatus({ code: STATUS_ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    };
+    (client.middlewareStack as unknown as BuildStepStack).add(middleware, { step: 'build', name: MIDDLEWARE_NAME, override: true });
+    return client;
+  }
+
+  /** Exports every span ended so far. Resolves when the export has finished or failed. */
+  async flush(): Promise<void> {
+    await this.#provider?.forceFlush().catch(() => undefined);
+  }
+
+  /** Stops recording and exports what is buffered, waiting `EXPORT_TIMEOUT_MS` at most. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const provider = this.#provider;
+    if (!provider) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      provider.shutdown().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, EXPORT_TIMEOUT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    this.#closeExporter();
+  }
 }

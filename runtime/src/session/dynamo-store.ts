@@ -95,6 +95,14 @@ export class DynamoSessionStore implements SessionStore {
     this.#state = new StateItems(this.#calls, { stateTtlMs, sessionLifetimeMs: this.#absoluteMs, maxHandleTtlSeconds }, this.#clock);
   }
 
+  /**
+   * Hands the store's DynamoDB client to `instrument` (the tracer's `captureAwsClient`), so that
+   * its calls are recorded as spans of the request that made them and carry its trace context.
+   */
+  instrumentClient(instrument: (client: DynamoDBClient) => unknown): void {
+    instrument(this.#client);
+  }
+
   /** Session records held in this instance's cache now (never more than `cacheMaxEntries`). */
   get cachedSessionCount(): number {
     return this.#cache.size;

@@ -37,7 +37,7 @@ export interface CancelSource {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
-/** Runs one step of a request inside its trace subsegment. */
+/** Runs one step of a request inside its own trace span. */
 export type TraceStep = <T>(name: 'policy' | 'tool' | 'filter', run: () => Promise<T>) => Promise<T>;
 
 export interface InvokeDependencies {

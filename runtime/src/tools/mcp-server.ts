@@ -21,7 +21,7 @@ export interface RequestScope {
   readonly correlationId: string;
   /** Aborted on server shutdown. */
   readonly shutdown: AbortSignal;
-  /** Runs a step of the request in its trace subsegment. */
+  /** Runs a step of the request in its own trace span. */
   readonly step: TraceStep;
 }
 
