@@ -150,8 +150,14 @@ const serviceSchema = z.strictObject({
     .default(365),
   /** Expiry of load balancer access logs in the S3 bucket (days). */
   accessLogExpiryDays: z.number().int().min(1).max(3653).default(365),
-  /** X-Ray daemon sidecar image. Pin a digest (`…@sha256:…`) in production. */
-  xrayDaemonImage: z.string().min(1).default('public.ecr.aws/xray/aws-xray-daemon:3.x'),
+  /**
+   * Image of the OpenTelemetry collector sidecar that writes the traces to X-Ray, pinned by digest:
+   * `public.ecr.aws/aws-observability/aws-otel-collector:<tag>@sha256:<digest>`. Required: look the
+   * digest up for the tag you choose (README, "Traces").
+   */
+  otelCollectorImage: z
+    .string()
+    .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]{1,128}@sha256:[0-9a-f]{64}$/, 'must be an image pinned by digest, <repository>:<tag>@sha256:<64 hex digits>'),
   /** Optional Amazon Bedrock guardrail for output moderation (`MCP_MODERATION=bedrock`). */
   guardrail: z
     .strictObject({
@@ -222,7 +228,7 @@ const environmentSchema = z
     identity: z.discriminatedUnion('kind', [cognitoIdentitySchema, oidcIdentitySchema], {
       error: 'must have kind "cognito" or "oidc"',
     }),
-    service: serviceSchema.prefault({}),
+    service: serviceSchema,
     waf: wafSchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
     observability: observabilitySchema.prefault({}),

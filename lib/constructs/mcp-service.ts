@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -40,6 +40,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { IamPermission } from '../../runtime/src/tools/definition.js';
+import { COLLECTOR_MEMORY_LIMIT_MIB, COLLECTOR_OTLP_HTTP_PORT, otelCollectorConfig } from '../otel-collector-config.js';
 import { toolPolicyStatements } from '../tool-permissions.js';
 import { grantSessionStore } from './session-table.js';
 
@@ -52,8 +53,9 @@ export const RUNTIME_PORT = 8443;
 /** Where the task's entrypoint writes the self-signed certificate the ALB connects to. */
 const TLS_DIRECTORY = '/run/mcp-tls';
 
-/** Memory (MiB) reserved for the X-Ray daemon sidecar; the app container gets the rest of the task. */
-const XRAY_MEMORY_LIMIT_MIB = 128;
+
+/** An image reference pinned by digest. */
+const PINNED_IMAGE = /^[a-z0-9.-]+(?::\d+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]{1,128}@sha256:[0-9a-f]{64}$/;
 
 /** Seconds the runtime gets to finish in-flight requests after SIGTERM (`MCP_SHUTDOWN_GRACE_SECONDS`). */
 const SHUTDOWN_GRACE_SECONDS = 25;
@@ -105,11 +107,10 @@ export interface McpServiceProps {
    */
   readonly image?: ContainerImage;
   /**
-   * X-Ray daemon sidecar image.
-   *
-   * @default 'public.ecr.aws/xray/aws-xray-daemon:3.x'
+   * Image of the OpenTelemetry collector sidecar (AWS Distro for OpenTelemetry), pinned by digest:
+   * `<repository>:<tag>@sha256:<digest>`.
    */
-  readonly xrayDaemonImage?: string;
+  readonly otelCollectorImage: string;
   /**
    * Fargate CPU units of one task.
    *
@@ -230,8 +231,8 @@ export class McpService extends Construct implements IGrantable {
   public readonly targetGroup: ApplicationTargetGroup;
   /** The runtime's log group (access and error records). */
   public readonly logGroup: LogGroup;
-  /** The X-Ray daemon's log group. */
-  public readonly xrayLogGroup: LogGroup;
+  /** The OpenTelemetry collector's log group. */
+  public readonly collectorLogGroup: LogGroup;
   /** The bucket holding the load balancer's access logs. */
   public readonly accessLogBucket: Bucket;
   /** The task role's principal. */
@@ -263,7 +264,16 @@ export class McpService extends Construct implements IGrantable {
       retention: logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.xrayLogGroup = new LogGroup(this, 'XRayDaemonLogs', {
+    if (!PINNED_IMAGE.test(props.otelCollectorImage)) {
+      throw new Error(`otelCollectorImage must be pinned by digest, <repository>:<tag>@sha256:<64 hex digits> (got "${props.otelCollectorImage}")`);
+    }
+    if (/@sha256:0{64}$/.test(props.otelCollectorImage)) {
+      Annotations.of(this).addWarningV2(
+        'enterprise-mcp-kit:collector-digest-placeholder',
+        'otelCollectorImage carries the placeholder digest of the example configuration: set the real digest of the tag (README, "Traces") before deploying',
+      );
+    }
+    this.collectorLogGroup = new LogGroup(this, 'CollectorLogs', {
       encryptionKey: props.logKey,
       retention: logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -306,7 +316,8 @@ export class McpService extends Construct implements IGrantable {
       LOG_LEVEL: props.logLevel ?? 'INFO',
       POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'enterprise-mcp',
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'EnterpriseMcp',
-      AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${COLLECTOR_OTLP_HTTP_PORT}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       NODE_ENV: 'production',
     };
     const secrets: Record<string, EcsSecret> = {};
@@ -331,7 +342,7 @@ export class McpService extends Construct implements IGrantable {
         props.image ??
         ContainerImage.fromAsset(REPOSITORY_ROOT, { file: 'runtime/Dockerfile', platform: Platform.LINUX_AMD64 }),
       essential: true,
-      memoryLimitMiB: memoryLimitMiB - XRAY_MEMORY_LIMIT_MIB,
+      memoryLimitMiB: memoryLimitMiB - COLLECTOR_MEMORY_LIMIT_MIB,
       readonlyRootFilesystem: true,
       user: '1000:1000',
       environment,
@@ -359,36 +370,31 @@ export class McpService extends Construct implements IGrantable {
       { sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false },
     );
 
-    this.taskDefinition.addContainer('XRayDaemon', {
-      image: ContainerImage.fromRegistry(props.xrayDaemonImage ?? 'public.ecr.aws/xray/aws-xray-daemon:3.x'),
-      // Tracing is best effort: losing the daemon must not stop the server.
+    this.taskDefinition.addContainer('OtelCollector', {
+      image: ContainerImage.fromRegistry(props.otelCollectorImage),
+      // Tracing is best effort: losing the collector must not stop the server.
       essential: false,
       readonlyRootFilesystem: true,
-      user: '1337:1337',
-      cpu: 32,
+      user: '10001:10001',
+      cpu: 64,
       memoryReservationMiB: 64,
-      memoryLimitMiB: XRAY_MEMORY_LIMIT_MIB,
-      // Listens on the task's loopback only; the app is the only sender.
-      command: ['--local-mode', '--bind', '127.0.0.1:2000', '--bind-tcp', '127.0.0.1:2000', '--log-level', 'warn'],
-      logging: LogDrivers.awsLogs({ logGroup: this.xrayLogGroup, streamPrefix: 'xray' }),
+      memoryLimitMiB: COLLECTOR_MEMORY_LIMIT_MIB,
+      // Receives on the task's loopback only (see the configuration); the app is the only sender.
+      environment: { AOT_CONFIG_CONTENT: otelCollectorConfig(stack.region) },
+      logging: LogDrivers.awsLogs({ logGroup: this.collectorLogGroup, streamPrefix: 'otel' }),
     });
 
-    // Task role: session store, tool declarations, X-Ray.
+    // Task role: session store, tool declarations, X-Ray (written by the collector).
     grantSessionStore(props.sessionTable, this.taskDefinition.taskRole);
     for (const statement of toolPolicyStatements(props.toolPermissions ?? [], this)) {
       this.taskDefinition.addToTaskRolePolicy(statement);
     }
     this.taskDefinition.addToTaskRolePolicy(
       new PolicyStatement({
-        sid: 'XRayDaemonWritesTraces',
+        sid: 'CollectorWritesTraces',
         effect: Effect.ALLOW,
-        actions: [
-          'xray:PutTraceSegments',
-          'xray:PutTelemetryRecords',
-          'xray:GetSamplingRules',
-          'xray:GetSamplingTargets',
-          'xray:GetSamplingStatisticSummaries',
-        ],
+        // What the collector's awsxray exporter calls. No sampling reads: the runtime samples itself.
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
         resources: ['*'],
       }),
     );
@@ -412,7 +418,7 @@ export class McpService extends Construct implements IGrantable {
     Validations.of(this.taskDefinition.taskRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'The X-Ray daemon sidecar needs xray:PutTraceSegments, PutTelemetryRecords and the sampling reads; ' +
+        'The OpenTelemetry collector sidecar writes traces with xray:PutTraceSegments and PutTelemetryRecords; ' +
         'X-Ray supports no resource-level permissions for them. Every other statement of the role names its resources.',
     });
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({

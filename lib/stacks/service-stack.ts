@@ -77,7 +77,7 @@ export class ServiceStack extends Stack {
       auth: this.authSettings(env, props.names),
       logKey: key.key,
       image: props.image,
-      xrayDaemonImage: env.service.xrayDaemonImage,
+      otelCollectorImage: env.service.otelCollectorImage,
       cpu: env.service.cpu,
       memoryLimitMiB: env.service.memoryMiB,
       desiredCount: env.service.desiredCount,

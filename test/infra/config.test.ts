@@ -91,6 +91,13 @@ describe('deployment configuration', () => {
     assert.match(message, /environments\[0\]\.domainName: must lie inside the hosted zone "staging\.example\.com" \(got "mcp\.example\.org"\)/);
   });
 
+  test('fails when the collector image is not pinned by digest', () => {
+    const message = errorAfter((json) => {
+      json.environments[0].service.otelCollectorImage = 'public.ecr.aws/aws-observability/aws-otel-collector:latest';
+    });
+    assert.match(message, /environments\[0\]\.service\.otelCollectorImage: must be an image pinned by digest/);
+  });
+
   test('fails on an unknown key, naming it', () => {
     const message = errorAfter((json) => {
       json.environments[0].service.desiredTasks = 3;

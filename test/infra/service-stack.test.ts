@@ -88,18 +88,26 @@ describe('ServiceStack', () => {
       assert.equal(app.Essential, true);
     });
 
-    test('runs the X-Ray daemon as a sidecar on the task loopback with a read-only root filesystem', () => {
-      template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-        ContainerDefinitions: Match.arrayWith([
-          Match.objectLike({
-            Name: 'XRayDaemon',
-            Essential: false,
-            ReadonlyRootFilesystem: true,
-            User: '1337:1337',
-            Command: Match.arrayWith(['--bind', '127.0.0.1:2000']),
-          }),
-        ]),
-      });
+    test('runs the OpenTelemetry collector as a sidecar, image pinned by digest, receiving OTLP on the task loopback only', () => {
+      const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+      const containers = task!.Properties.ContainerDefinitions as Array<Record<string, unknown>>;
+      const collector = containers.find((container) => container.Name === 'OtelCollector')!;
+      assert.ok(collector, 'the collector sidecar is there');
+      assert.equal(containers.find((container) => container.Name === 'XRayDaemon'), undefined, 'the X-Ray daemon is gone');
+      assert.equal(collector.Essential, false);
+      assert.equal(collector.ReadonlyRootFilesystem, true);
+      assert.match(String(collector.Image), /^public\.ecr\.aws\/aws-observability\/aws-otel-collector:v[\d.]+@sha256:[0-9a-f]{64}$/);
+      const config = JSON.parse(environmentOf(collector).AOT_CONFIG_CONTENT!) as {
+        receivers: { otlp: { protocols: Record<string, { endpoint: string }> } };
+        exporters: Record<string, { region: string; indexed_attributes: string[] }>;
+        service: { pipelines: Record<string, { exporters: string[] }> };
+      };
+      assert.deepEqual(Object.keys(config.receivers.otlp.protocols), ['http'], 'OTLP over HTTP only');
+      assert.equal(config.receivers.otlp.protocols.http!.endpoint, '127.0.0.1:4318');
+      assert.deepEqual(Object.keys(config.service.pipelines), ['traces'], 'traces only: metrics stay EMF, logs stay awslogs');
+      assert.deepEqual(config.service.pipelines.traces!.exporters, ['awsxray']);
+      assert.equal(config.exporters.awsxray!.region, 'eu-west-1');
+      assert.deepEqual(config.exporters.awsxray!.indexed_attributes, ['method', 'tool', 'outcome', 'era', 'principal', 'client_id', 'region']);
     });
 
     test('tells the runtime its public URL, host, session table, auth profile and telemetry endpoints', () => {
@@ -110,7 +118,9 @@ describe('ServiceStack', () => {
       assert.equal(environment.MCP_AUTH_PROFILE, 'cognito');
       assert.equal(environment.MCP_COGNITO_DOMAIN, 'https://mcp-kit-staging-example.auth.eu-west-1.amazoncognito.com');
       assert.equal(environment.MCP_PORT, '8443');
-      assert.equal(environment.AWS_XRAY_DAEMON_ADDRESS, '127.0.0.1:2000');
+      assert.equal(environment.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://127.0.0.1:4318');
+      assert.equal(environment.OTEL_EXPORTER_OTLP_PROTOCOL, 'http/protobuf');
+      assert.equal(environment.AWS_XRAY_DAEMON_ADDRESS, undefined);
       assert.equal(environment.POWERTOOLS_METRICS_NAMESPACE, 'EnterpriseMcp');
       assert.ok(environment.MCP_TLS_CERT_FILE && environment.MCP_TLS_KEY_FILE);
     });
@@ -313,14 +323,19 @@ describe('ServiceStack', () => {
       assert.deepEqual(actions.filter((a) => a.includes('*')), []);
     });
 
-    test('grants the X-Ray daemon its write actions only', () => {
+    test('grants the collector the X-Ray write actions only, without the sampling reads', () => {
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Sid: 'XRayDaemonWritesTraces', Action: Match.arrayWith(['xray:PutTraceSegments']) }),
+            Match.objectLike({ Sid: 'CollectorWritesTraces', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }),
           ]),
         },
       });
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>,
+      );
+      const xray = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('xray:'));
+      assert.deepEqual(xray.sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     });
   });
 
