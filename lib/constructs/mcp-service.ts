@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -266,12 +266,6 @@ export class McpService extends Construct implements IGrantable {
     });
     if (!PINNED_IMAGE.test(props.otelCollectorImage)) {
       throw new Error(`otelCollectorImage must be pinned by digest, <repository>:<tag>@sha256:<64 hex digits> (got "${props.otelCollectorImage}")`);
-    }
-    if (/@sha256:0{64}$/.test(props.otelCollectorImage)) {
-      Annotations.of(this).addWarningV2(
-        'enterprise-mcp-kit:collector-digest-placeholder',
-        'otelCollectorImage carries the placeholder digest of the example configuration: set the real digest of the tag (README, "Traces") before deploying',
-      );
     }
     this.collectorLogGroup = new LogGroup(this, 'CollectorLogs', {
       encryptionKey: props.logKey,

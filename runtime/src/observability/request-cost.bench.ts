@@ -57,8 +57,11 @@ async function measure(label: string, obs: Observability, headers: { xAmznTraceI
 }
 
 let exports = 0;
+let exportBytes = 0;
 const collector = createServer((req, res) => {
-  req.resume();
+  req.on('data', (chunk: Buffer) => {
+    exportBytes += chunk.length;
+  });
   req.on('end', () => {
     exports += 1;
     res.writeHead(200, { 'content-type': String(req.headers['content-type'] ?? 'application/json') });
@@ -81,8 +84,10 @@ await skipped.close();
 
 for (const protocol of ['http/protobuf', 'http/json'] as const) {
   const on = createObservability({ ...base, otlp: { url, protocol }, traceSampling: { fixedTargetPerSecond: 0, rate: 1 } });
+  const bytesBefore = exportBytes;
   await measure(`tracing on, sampled: 6 spans + OTLP ${protocol} export`, on, HEADER);
   await on.close();
+  console.log(`${''.padEnd(56)} ${((exportBytes - bytesBefore) / (ITERATIONS + 2000)).toFixed(0)} bytes of ${protocol} per recorded request`);
 }
 console.log(`(${exports} export requests received)`);
 collector.closeAllConnections();
