@@ -1,4 +1,4 @@
-import { DescribeTableCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ownerKey } from '../auth/principal.js';
 import { createSessionStoreClient, isConditionalCheckFailed } from './client.js';
 import { SessionStoreUnavailableError } from './errors.js';
@@ -100,7 +100,7 @@ export class DynamoSessionStore implements SessionStore {
    * its calls are recorded as spans of the request that made them and carry its trace context.
    */
   instrumentClient(instrument: (client: DynamoDBClient) => unknown): void {
-    instrument(this.#client);
+    instrument(this.#calls.client);
   }
 
   /** Session records held in this instance's cache now (never more than `cacheMaxEntries`). */
