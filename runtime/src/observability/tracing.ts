@@ -168,6 +168,9 @@ class UnrecordedTrace implements RequestTrace {
   end(): void {}
 }
 
+// Every start and end time is taken from performance.now(), so that the spans of one request are
+// measured on one clock (the SDK's default end time comes from another).
+
 /** The span a running step belongs to, for the AWS SDK middleware and nested steps. */
 interface ActiveStep {
   readonly trace: RecordedTrace;
@@ -241,7 +244,7 @@ class RecordedTrace implements RequestTrace {
       if (fault) span.setStatus({ code: STATUS_ERROR });
       throw error;
     } finally {
-      span.end();
+      span.end(performance.now());
     }
   }
 
@@ -277,7 +280,7 @@ class RecordedTrace implements RequestTrace {
     try {
       this.#bind();
       this.#ended = true;
-      this.#root!.end();
+      this.#root!.end(performance.now());
     } catch {
       this.#ended = true;
       // never thrown into the request path
@@ -485,7 +488,7 @@ export class Tracing {
         if (metadata?.httpStatusCode === undefined || metadata.httpStatusCode >= 500) span.setStatus({ code: STATUS_ERROR });
         throw error;
       } finally {
-        span.end();
+        span.end(performance.now());
       }
     };
     (client.middlewareStack as unknown as BuildStepStack).add(middleware, { step: 'build', name: MIDDLEWARE_NAME, override: true });
