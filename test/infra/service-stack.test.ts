@@ -106,7 +106,7 @@ describe('ServiceStack', () => {
       assert.equal(config.receivers.otlp.protocols.http!.endpoint, '127.0.0.1:4318');
       assert.deepEqual(Object.keys(config.service.pipelines), ['traces'], 'traces only: metrics stay EMF, logs stay awslogs');
       assert.deepEqual(config.service.pipelines.traces!.exporters, ['awsxray']);
-      assert.equal(config.exporters.awsxray!.region, 'eu-west-1');
+      assert.equal(config.exporters.awsxray!.region, 'eu-central-1', 'the region of the stack');
       assert.deepEqual(config.exporters.awsxray!.indexed_attributes, ['method', 'tool', 'outcome', 'era', 'principal', 'client_id', 'region']);
     });
 
@@ -327,7 +327,7 @@ describe('ServiceStack', () => {
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Sid: 'CollectorWritesTraces', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }),
+            Match.objectLike({ Sid: 'CollectorWritesTraces', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }),
           ]),
         },
       });
