@@ -38,5 +38,10 @@ export const ADVERSARIAL_FAMILIES: readonly AdversarialFamily[] = [
   { family: 'iban', build: (n) => repeatTo('DE89 ', n) },
   { family: 'iban (long run)', build: (n) => repeatTo(`DE00 ${'0000 '.repeat(7)}0000000x `, n) },
   { family: 'us-ssn', build: (n) => repeatTo('123-45-678 123 45 678 ', n) },
+  { family: 'jwt (wrapped across lines)', build: (n) => repeatTo(`eyJ${'A'.repeat(40)}\n  ${'b'.repeat(40)}\n.${'c'.repeat(9)}\n${'d'.repeat(30)} x\n`, n) },
+  { family: 'normalisation (invisible, full-width, look-alikes)', build: (n) => repeatTo('ＡＫＩＡ\u200B\u00AD\u0410٣\u00A0–＠ [at] ', n) },
+  { family: 'base64 runs (decode to text)', build: (n) => repeatTo(`${Buffer.from('pw=1 token: ab12 user@host 4111 1111').toString('base64')} `, n) },
+  { family: 'base64 runs (decode to binary)', build: (n) => repeatTo(`${'A'.repeat(15)}/ ${'Zm9v'.repeat(40)}%`, n) },
+  { family: 'percent-encoding runs', build: (n) => repeatTo('%41%4B%49%41%e2%80%8bx%2', n) },
   { family: 'moderation (local rules)', build: (n) => repeatTo('ignore all the any of you must have to need to do not tell I am going to ', n) },
 ];

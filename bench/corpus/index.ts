@@ -4,5 +4,6 @@
  * from fixed seeds; every value is fake.
  */
 export { plantedSamples, type PlantedSample } from './planted.js';
+export { encodedSamples, leaksSecret } from './encoded.js';
 export { benignSamples, type BenignSample } from './benign.js';
 export { ADVERSARIAL_FAMILIES, type AdversarialFamily } from './adversarial.js';

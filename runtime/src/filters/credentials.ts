@@ -1,4 +1,5 @@
-import { SECRET_DETECTORS, SECRET_KINDS, scan, type Detector, type SecretKind } from './detectors.js';
+import { SECRET_DETECTORS, SECRET_KINDS, type Detector, type SecretKind } from './detectors.js';
+import { findValues } from './find.js';
 import { FilterLimitError, MAX_FILTER_DEPTH, assertFilterableLength } from './limits.js';
 
 /**
@@ -49,13 +50,5 @@ function findIn(value: unknown, depth: number): SecretKind | undefined {
 
 function findInText(text: string): SecretKind | undefined {
   assertFilterableLength(text);
-  for (const detector of CREDENTIAL_DETECTORS) {
-    let found = false;
-    scan(text, detector, () => {
-      found = true;
-      return false;
-    });
-    if (found) return detector.kind;
-  }
-  return undefined;
+  return findValues(text, CREDENTIAL_DETECTORS, { firstOnly: true })[0]?.kind as SecretKind | undefined;
 }

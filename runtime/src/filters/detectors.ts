@@ -141,20 +141,47 @@ function acceptOpaqueToken(value: string): number {
 // ---------------------------------------------------------------------------------------------
 // Secrets.
 
-const PEM_LABEL = String.raw`(?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY(?: BLOCK)?`;
+/** `word` matched in either case, without the `i` flag (which slows the PEM body scan down). */
+const anyCase = (word: string): string => word.replace(/[A-Za-z]/g, (c) => `[${c.toUpperCase()}${c.toLowerCase()}]`);
+const PEM_LABEL = String.raw`(?:[A-Za-z0-9]{1,16} ){0,3}${anyCase('PRIVATE KEY')}(?: ${anyCase('BLOCK')})?`;
+/**
+ * Four or five dashes, the boundary of a PEM line also as people mistype it. The look-behind starts
+ * a match only at the first four dashes of a run, which keeps the body scan from trying every dash.
+ */
+const PEM_DASHES = '----(?<!-----)-?';
+
+const B64URL = '[A-Za-z0-9_-]';
+/** A line break inside a token that was wrapped or pasted across lines (indentation allowed). */
+const TOKEN_BREAK = String.raw`\r?\n[ \t]{0,16}`;
+/** Part of a JWT, possibly wrapped across lines: pieces of base64url joined by line breaks. */
+const JWT_PART = (max: number): string => `${B64URL}{1,${max}}(?:${TOKEN_BREAK}${B64URL}{1,${max}}){0,64}`;
+/**
+ * The signature, the last part: a line after a break belongs to it only when that whole line is
+ * base64url, so the first word of the next line is not taken for the end of a token.
+ */
+const JWT_SIGNATURE = String.raw`${B64URL}{0,8192}(?:${TOKEN_BREAK}${B64URL}{1,8192}(?=\r?\n|$)){0,64}`;
+const JWT_DOT = String.raw`(?:${TOKEN_BREAK})?\.(?:${TOKEN_BREAK})?`;
+const LINE_BREAKS = /\r?\n[ \t]{0,16}/g;
+
+/** A JWT has a header of at least eight characters (`eyJ` and five) and a payload of at least eight. */
+function acceptJwt(value: string): number {
+  const [header = '', payload = ''] = value.replace(LINE_BREAKS, '').split('.');
+  return header.length >= 8 && payload.length >= 8 ? value.length : 0;
+}
 
 /** Secret detectors, in the order they run (longer structures first, so inner parts are not split). */
 export const SECRET_DETECTORS: readonly Detector<SecretKind>[] = [
   {
     kind: 'pem-private-key',
     pattern: new RegExp(
-      String.raw`-----BEGIN ${PEM_LABEL}-----[\s\S]{0,${MAX_FILTER_TEXT_LENGTH}}?(?:-----END ${PEM_LABEL}-----|$)`,
+      String.raw`${PEM_DASHES}${anyCase('BEGIN')} ${PEM_LABEL}${PEM_DASHES}[\s\S]{0,${MAX_FILTER_TEXT_LENGTH}}?(?:${PEM_DASHES}${anyCase('END')} ${PEM_LABEL}${PEM_DASHES}|$)`,
       'g',
     ),
   },
   {
     kind: 'jwt',
-    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,4096}\.[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{0,8192}/g,
+    pattern: new RegExp(`(?<![A-Za-z0-9_-])eyJ(?:${JWT_PART(4096)})?${JWT_DOT}${JWT_PART(16384)}${JWT_DOT}${JWT_SIGNATURE}`, 'g'),
+    accept: acceptJwt,
   },
   {
     kind: 'connection-string',
@@ -207,7 +234,7 @@ export const SECRET_DETECTORS: readonly Detector<SecretKind>[] = [
   {
     kind: 'secret-assignment',
     pattern: new RegExp(
-      String.raw`(?<pre>(?:api[_-]?key|client[_-]?secret|(?:access|auth|refresh|id|private|session)[_-]?token|secret[_-]?key|private[_-]?key)${ASSIGN})${ASSIGNED_VALUE}`,
+      String.raw`(?<pre>(?:api[_-]?key|client[_-]?secret|(?:access|auth|refresh|id|private|session)[_-]?token|secret[_-]?key|private[_-]?key|(?<![A-Za-z0-9])(?:token|secret))${ASSIGN})${ASSIGNED_VALUE}`,
       'gi',
     ),
     accept: acceptAssignedValue(8),
@@ -216,7 +243,7 @@ export const SECRET_DETECTORS: readonly Detector<SecretKind>[] = [
   {
     kind: 'password',
     pattern: new RegExp(
-      String.raw`(?<pre>(?<![A-Za-z0-9-])--?(?:password|passwd|pwd)[ \t=]{1,8}|(?:password|passwd|passphrase|pwd)${ASSIGN})${ASSIGNED_VALUE}`,
+      String.raw`(?<pre>(?<![A-Za-z0-9-])--?(?:password|passwd|pwd)[ \t=]{1,8}|(?:password|passwd|passphrase|pwd|(?<![A-Za-z0-9])pw)${ASSIGN})${ASSIGNED_VALUE}`,
       'gi',
     ),
     accept: acceptAssignedValue(1),
@@ -228,7 +255,7 @@ export const SECRET_DETECTORS: readonly Detector<SecretKind>[] = [
 // Personal data.
 
 const DIGIT = /\d/g;
-const SEPARATOR_RUN = /[ -]/;
+const CARD_SEPARATOR = /[ .-]/;
 
 function countDigits(text: string): number {
   DIGIT.lastIndex = 0;
@@ -265,17 +292,17 @@ function isCardNumber(digits: string): boolean {
   return hasCardIssuerShape(digits) && passesLuhn(digits);
 }
 
+/** A card number is grouped with one kind of separator (spaces, dashes or dots), never a mix. */
 function acceptCard(candidate: string): number {
-  const hasSpace = candidate.includes(' ');
-  const hasDash = candidate.includes('-');
-  if (hasSpace && hasDash) return 0;
-  return longestValidGroupPrefix(candidate, SEPARATOR_RUN, isCardNumber);
+  const kinds = Number(candidate.includes(' ')) + Number(candidate.includes('-')) + Number(candidate.includes('.'));
+  if (kinds > 1) return 0;
+  return longestValidGroupPrefix(candidate, CARD_SEPARATOR, isCardNumber);
 }
 
-const SPACE = / /;
+const IBAN_SEPARATOR = /[ -]/;
 
 function acceptIban(candidate: string): number {
-  return longestValidGroupPrefix(candidate, SPACE, isValidIban);
+  return longestValidGroupPrefix(candidate, IBAN_SEPARATOR, isValidIban);
 }
 
 function acceptSsn(candidate: string): number {
@@ -284,7 +311,7 @@ function acceptSsn(candidate: string): number {
 
 const TRUNK_MARKER = /\(0\)/;
 /** `dd-mm-yyyy`, `dd mm yyyy`: a date, not a phone number. */
-const DATE_LIKE = /^\(?\d{2}\)?[ -]\d{2}[ -](?:19|20)\d{2}(?!\d)/;
+const DATE_LIKE = /^\(?\d{2}\)?[ .-]\d{2}[ .-](?:19|20)\d{2}(?!\d)/;
 
 function acceptPhone(candidate: string): number {
   if (candidate[0] === '+') {
@@ -300,7 +327,7 @@ function acceptPhone(candidate: string): number {
 
 const PHONE_INTERNATIONAL = String.raw`\+[1-9]\d{7,14}|\+[1-9]\d{0,4}(?:(?:[ .-]?\(0\)[ .-]?|[ .-])\(?\d{1,10}\)?){1,6}`;
 const PHONE_NORTH_AMERICAN = String.raw`(?:1[ .-])?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}`;
-const PHONE_NATIONAL_TRUNK = String.raw`\(?0[1-9]\d{0,4}\)?(?:[ -]\d{2,8}){1,4}`;
+const PHONE_NATIONAL_TRUNK = String.raw`\(?0[1-9]\d{0,4}\)?(?:[ .-]\d{2,8}){1,4}`;
 
 /** Personal-data detectors, in the order they run. */
 export const PERSONAL_DATA_DETECTORS: readonly Detector<PersonalDataKind>[] = [
@@ -310,17 +337,17 @@ export const PERSONAL_DATA_DETECTORS: readonly Detector<PersonalDataKind>[] = [
   },
   {
     kind: 'iban',
-    pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])/g,
+    pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}(?![A-Za-z0-9])/g,
     accept: acceptIban,
   },
   {
     kind: 'payment-card',
-    pattern: /(?<![\w.+/-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-]|\.\d)/g,
+    pattern: /(?<![\w.+/-])[2-6]\d{3}(?:[ .-]?\d){9,15}(?![\w-]|\.\d)/g,
     accept: acceptCard,
   },
   {
     kind: 'us-ssn',
-    pattern: /(?<![\w./-])\d{3}([ -])\d{2}\1\d{4}(?![\w-]|\.\d)/g,
+    pattern: /(?<![\w./-])\d{3}([ .-])\d{2}\1\d{4}(?![\w-]|\.\d)/g,
     accept: acceptSsn,
   },
   {

@@ -11,7 +11,7 @@ import { FilterLimitError, MAX_FILTER_TEXT_LENGTH } from './limits.js';
  * block U+E0000–E007F), control characters other than tab and line breaks, variation selectors,
  * Hangul and Braille fillers, private-use characters.
  */
-const INVISIBLE_CHARACTER =
+export const INVISIBLE_CHARACTER =
   /(?![\t\n\r])[\p{Cf}\p{Cc}\p{Co}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u2800\u3164\uFE00-\uFE0F\uFFA0\u{E0100}-\u{E01EF}]/u;
 const INVISIBLE_CHARACTERS = new RegExp(INVISIBLE_CHARACTER.source, 'gu');
 

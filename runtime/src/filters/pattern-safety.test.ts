@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ADVERSARIAL_FAMILIES } from '../../../bench/corpus/index.js';
 import { ALL_DETECTORS } from './detectors.js';
+import { ENCODING_PATTERNS } from './encodings.js';
+import { NORMALIZATION_PATTERNS } from './normalize.js';
 import { INSTRUCTION_INJECTION_RULES } from './injection.js';
 import { MAX_FILTER_TEXT_LENGTH } from './limits.js';
 import { DEFAULT_MODERATION_RULES, LocalRulesModerationProvider } from './moderation.js';
@@ -41,6 +43,8 @@ const PATTERNS: Array<[string, RegExp]> = [
   ...ALL_DETECTORS.map((d): [string, RegExp] => [d.kind, d.pattern]),
   ...INSTRUCTION_INJECTION_RULES.map((r): [string, RegExp] => [`injection ${r.name}`, r.pattern]),
   ...DEFAULT_MODERATION_RULES.map((r, i): [string, RegExp] => [`moderation ${r.category} #${i}`, r.pattern]),
+  ...NORMALIZATION_PATTERNS.map((pattern, i): [string, RegExp] => [`normalisation #${i}`, pattern]),
+  ...ENCODING_PATTERNS.map((pattern, i): [string, RegExp] => [`encodings #${i}`, pattern]),
 ];
 
 describe('pattern safety', () => {

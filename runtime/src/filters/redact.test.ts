@@ -144,7 +144,7 @@ describe('redactText: limits', () => {
 });
 
 describe('redactToolResult', () => {
-  test('redacts text blocks and every string in structured content, keys untouched', () => {
+  test('redacts text blocks and every string in structured content, keys included', () => {
     const input = {
       content: [{ type: 'text' as const, text: `owner bob@example.com key ${AWS_KEY_ID}` }],
       structuredContent: {
@@ -157,13 +157,24 @@ describe('redactToolResult', () => {
     assert.deepEqual(result, {
       content: [{ type: 'text', text: 'owner [REDACTED:email] key [REDACTED:aws-access-key]' }],
       structuredContent: {
-        'bob@example.com': 'key is the address',
+        '[REDACTED:email]': 'key is the address',
         owner: { email: '[REDACTED:email]', phones: ['[REDACTED:phone]', 42, null, true] },
         token: '[REDACTED:jwt]',
       },
     });
-    assert.deepEqual(redactions, { email: 2, 'aws-access-key': 1, phone: 1, jwt: 1 });
+    assert.deepEqual(redactions, { email: 3, 'aws-access-key': 1, phone: 1, jwt: 1 });
     assert.equal(input.structuredContent.owner.email, 'bob@example.com', 'the input is not modified');
+  });
+
+  test('keeps keys that redact alike apart, and a key named __proto__ a plain key', () => {
+    const structuredContent = JSON.parse(
+      `{"bob@example.com": 1, "ann@example.com": 2, "__proto__": {"polluted": "${AWS_KEY_ID}"}}`,
+    ) as Record<string, unknown>;
+    const { result } = redactToolResult({ content: [], structuredContent }, ALL);
+    const out = result.structuredContent ?? {};
+    assert.deepEqual(Object.keys(out), ['[REDACTED:email]', '[REDACTED:email] 2', '__proto__']);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.equal(JSON.stringify(out), '{"[REDACTED:email]":1,"[REDACTED:email] 2":2,"__proto__":{"polluted":"[REDACTED:aws-access-key]"}}');
   });
 
   test('filters what toJSON would send', () => {

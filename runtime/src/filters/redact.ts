@@ -1,12 +1,6 @@
 import type { OutputFilterProfile, ToolResult } from '../tools/definition.js';
-import {
-  PERSONAL_DATA_DETECTORS,
-  SECRET_DETECTORS,
-  redactionMarker,
-  scan,
-  type Detector,
-  type RedactionKind,
-} from './detectors.js';
+import { ALL_DETECTORS, SECRET_DETECTORS, redactionMarker, type RedactionKind } from './detectors.js';
+import { findValues, mergeFindings } from './find.js';
 import { FilterLimitError, MAX_FILTER_DEPTH, assertFilterableLength } from './limits.js';
 
 /** How many values of each kind were redacted. Kinds that did not occur are absent. */
@@ -21,7 +15,7 @@ export interface RedactedText {
 
 /** What {@link redactToolResult} returns. */
 export interface RedactedToolResult {
-  /** A copy of the result with every string redacted; object keys are left as they are. */
+  /** A copy of the result with every string redacted, object keys included. */
   readonly result: ToolResult;
   readonly redactions: RedactionCounts;
 }
@@ -55,7 +49,8 @@ export function redactText(text: string, profile: RedactionProfile): RedactedTex
 
 /**
  * Redacts every string of a tool result, as {@link redactText} does: the text blocks and every
- * string value inside `structuredContent` (nested objects and arrays included; keys untouched).
+ * string inside `structuredContent`, keys and values (nested objects and arrays included; a key
+ * redacted to the same marker as another gets a number: `[REDACTED:email] 2`).
  * Values that JSON serialisation would turn into strings through `toJSON` (dates, for example) are
  * converted first, so nothing reaches the client without passing the filter. The input is not
  * modified.
@@ -99,34 +94,16 @@ function redactBlock(block: unknown, profile: RedactionProfile, counts: Redactio
 
 function redactInto(text: string, profile: RedactionProfile, counts: RedactionCounts): string {
   assertFilterableLength(text);
-  let out = text;
-  for (const detector of SECRET_DETECTORS) out = applyDetector(out, detector, counts);
-  if (profile.redactPersonalData) {
-    for (const detector of PERSONAL_DATA_DETECTORS) out = applyDetector(out, detector, counts);
-  }
-  return out;
-}
-
-function applyDetector(text: string, detector: Detector, counts: RedactionCounts): string {
-  const marker = redactionMarker(detector.kind);
+  const findings = findValues(text, profile.redactPersonalData ? ALL_DETECTORS : SECRET_DETECTORS);
+  if (findings.length === 0) return text;
+  for (const { kind } of findings) counts[kind] = (counts[kind] ?? 0) + 1;
   const parts: string[] = [];
   let last = 0;
-  let found = 0;
-  scan(text, detector, ({ start, length }, value) => {
-    let from = start;
-    let to = start + length;
-    const quote = value[0];
-    if (detector.keepQuotes && (quote === '"' || quote === "'") && length === value.length) {
-      from += 1;
-      if (length > 1 && value[length - 1] === quote) to -= 1;
-    }
-    parts.push(text.slice(last, from), marker);
-    last = to;
-    found++;
-  });
-  if (found === 0) return text;
+  for (const { start, end, kind } of mergeFindings(findings)) {
+    parts.push(text.slice(last, start), redactionMarker(kind));
+    last = end;
+  }
   parts.push(text.slice(last));
-  counts[detector.kind] = (counts[detector.kind] ?? 0) + found;
   return parts.join('');
 }
 
@@ -145,6 +122,13 @@ function redactValue(value: unknown, profile: RedactionProfile, counts: Redactio
   if (hasToJson(value)) return redactValue(value.toJSON(), profile, counts, depth + 1);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, profile, counts, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = redactValue(item, profile, counts, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    // Keys are text the client reads too. Two keys redacted alike stay apart ("[REDACTED:email] 2").
+    const redactedKey = redactInto(key, profile, counts);
+    let name = redactedKey;
+    if (redactedKey !== key) for (let n = 2; Object.hasOwn(out, name); n++) name = `${redactedKey} ${n}`;
+    // defineProperty: a key named `__proto__` stays a key, never the prototype of the copy.
+    Object.defineProperty(out, name, { value: redactValue(item, profile, counts, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
