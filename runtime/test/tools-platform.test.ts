@@ -209,6 +209,21 @@ describe('tool platform', () => {
     assert.match(text, /\[REDACTED:/);
   });
 
+  test('a search cannot confirm a secret or enumerate card digits the filter removes', async () => {
+    const rpc = await as('oracle', ALL, ['staff']);
+    const search = async (query: string) => {
+      const answer = await rpc('tools/call', { name: 'search_documents', arguments: { query, limit: 10 } });
+      assert.equal(answer.result!.isError, undefined, query);
+      return (answer.result!.structuredContent as { results: Array<{ id: string }> }).results.map((r) => r.id);
+    };
+    // Every one of these is in a bundled document before filtering.
+    for (const query of ['4539', '4539 1488', '0343 6467', '219', '9999', 'wJalrXUtnFEMI', 'Winter2026', 'Tr0ub4dor', 'DE89 3704', '0532 0130']) {
+      assert.deepEqual(await search(query), [], `a query for ${JSON.stringify(query)} finds nothing`);
+    }
+    // What the caller may see is still found.
+    assert.deepEqual(await search('incident payment batch'), ['incident-2291']);
+  });
+
   test('a search cursor is a handle bound to its owner', async () => {
     const alice = await as('cursor-owner', ALL, ['staff']);
     const first = await alice('tools/call', { name: 'search_documents', arguments: { query: 'the', limit: 1 } });

@@ -1,13 +1,26 @@
 import { z } from 'zod';
-import { defineTool } from '../definition.js';
-import { DOCUMENTS } from './documents.js';
+import { redactText } from '../../filters/index.js';
+import { defineTool, type OutputFilterProfile } from '../definition.js';
+import { DOCUMENTS, type BundledDocument } from './documents.js';
 
 const WORD = /[a-z0-9]+/g;
 const CURSOR_KIND = 'search_documents.cursor';
 const CURSOR_TTL_SECONDS = 600;
+const OUTPUT_FILTER: OutputFilterProfile = { redactPersonalData: true, moderate: true };
 
-// Terms of each document, computed once at load.
-const INDEX = DOCUMENTS.map((document) => ({
+/**
+ * The documents as the output filter lets a caller see them. The index is built from these, never
+ * from the originals: an index of the unredacted text would answer "is there a document containing
+ * AKIA…?" or "… card digits 4539?" for values the filter removes from every answer.
+ */
+const VISIBLE: readonly BundledDocument[] = DOCUMENTS.map((document) => ({
+  id: document.id,
+  title: redactText(document.title, OUTPUT_FILTER).text,
+  text: redactText(document.text, OUTPUT_FILTER).text,
+}));
+
+// Terms of each visible document, computed once at load.
+const INDEX = VISIBLE.map((document) => ({
   document,
   terms: new Set(`${document.title} ${document.text}`.toLowerCase().match(WORD) ?? []),
 }));
@@ -15,7 +28,9 @@ const INDEX = DOCUMENTS.map((document) => ({
 const cursorSchema = z.strictObject({ words: z.array(z.string()), offset: z.number().int().min(0) });
 
 /**
- * Searches the bundled internal documents. Results pass the personal-data and secret filters. More
+ * Searches the bundled internal documents. It searches and returns them as the output filter leaves
+ * them, so a query cannot find a document by a value the filter removes; results pass the
+ * personal-data and secret filters again on the way out. More
  * results are reached with a `cursor`: a server-minted handle bound to the caller, so a cursor
  * leaked to someone else resolves to nothing.
  */
@@ -36,7 +51,7 @@ export const searchDocuments = defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   deadlineMs: 2_000,
   concurrencyPerPrincipal: 4,
-  outputFilter: { redactPersonalData: true, moderate: true },
+  outputFilter: OUTPUT_FILTER,
   handler: async ({ query, cursor, limit }, { handles }) => {
     let words: string[];
     let offset = 0;
