@@ -80,14 +80,16 @@ describe('pattern safety', () => {
       return best;
     };
     for (const { family, build } of ADVERSARIAL_FAMILIES) {
-      const small = build(40_000);
+      // 20x the input: about 20x the time when linear, about 400x when quadratic. The small input
+      // fits in the CPU cache and the large does not, which on a busy shared machine alone has cost
+      // up to 6x, so the bound sits halfway between.
+      const small = build(20_000);
       const large = build(400_000);
       const run = family.startsWith('moderation')
         ? (text: string) => moderation.moderate(text, signal)
         : (text: string) => redactText(text, { redactPersonalData: true });
       const ratio = (await fastest(() => run(large))) / Math.max(await fastest(() => run(small)), 0.05);
-      // 10x the input: about 10x the time when linear, about 100x when quadratic.
-      assert.ok(ratio < 30, `${family}: 10x input took ${ratio.toFixed(1)}x the time`);
+      assert.ok(ratio < 200, `${family}: 20x input took ${ratio.toFixed(1)}x the time`);
     }
   });
 });
