@@ -8,6 +8,7 @@ import type { RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
 import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
+import { FleetRateLimiter } from './limits/index.js';
 import { createMcpHttpServer, type RunningServer } from './http/server.js';
 import type { Telemetry } from './http/telemetry.js';
 import { createObservability, type Observability } from './observability/index.js';
@@ -203,6 +204,10 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   const broker = config.broker ? await startBroker(config, catalog.scopes, overrides, observability) : undefined;
   const verifier = broker ? verifierByIssuer(new Map([[broker.issuer, broker.verifier]]), idpVerifier) : idpVerifier;
   const limiter = new ConcurrencyLimiter();
+  // The per-principal limit holds across the fleet: one counter per principal and minute in the
+  // session table, leased in blocks (runtime/src/limits). Two attempts: a slow store fails fast.
+  const rateClient = createSessionStoreClient({ region: config.region, maxAttempts: 2, ...overrides.storeClient });
+  const principalRate = new FleetRateLimiter({ client: rateClient, tableName: config.sessions.tableName, perMinute: config.limits.ratePerMinute });
   const moderation = createModerationProvider(
     config.moderation.provider === 'bedrock'
       ? { provider: 'bedrock', guardrailId: config.moderation.guardrailId, guardrailVersion: config.moderation.guardrailVersion, region: config.region }
@@ -251,6 +256,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       const tool = catalog.find(principal, name);
       return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
     },
+    principalRate,
     readiness: [() => sessions.ping()],
     ...(broker ? { authz: broker.server } : {}),
   });
@@ -260,6 +266,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   } catch (error) {
     if (!overrides.sessions) sessions.close();
     broker?.close();
+    rateClient.destroy();
     await observability.close();
     throw error;
   }
@@ -277,6 +284,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       await endpoint.close();
       if (!overrides.sessions) sessions.close();
       broker?.close();
+      rateClient.destroy();
       await observability.close();
     },
   };

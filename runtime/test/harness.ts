@@ -152,3 +152,13 @@ export const INITIALIZE = {
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw-test', version: '1.0.0' } },
 } as const;
+
+/**
+ * Waits, when the clock is within `marginMs` of the end of a minute, for the next minute: the
+ * per-principal rate limit counts in windows of the clock minute, and a test that counts requests
+ * must not straddle two.
+ */
+export async function awayFromMinuteBoundary(marginMs = 15_000): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 60_000 - marginMs) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+}

@@ -10,7 +10,7 @@ import { defineTool, type ToolDefinition } from '../src/tools/definition.js';
 import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { devEnvironment, freePort } from '../src/dev/environment.js';
-import { INITIALIZE, newStore, post, startKit, type Kit } from './harness.js';
+import { INITIALIZE, awayFromMinuteBoundary, newStore, post, startKit, type Kit } from './harness.js';
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name, arguments: args } });
 
@@ -25,6 +25,7 @@ describe('limits', () => {
   test('a principal over its request rate gets 429 with Retry-After; others are unaffected', async () => {
     const kit = await startKit({ env: { MCP_RATE_LIMIT_PER_MINUTE: '4' } });
     try {
+      await awayFromMinuteBoundary();
       const alice = await session(kit, 'alice');
       const statuses: number[] = [];
       for (let index = 0; index < 5; index += 1) statuses.push((await post(kit.url, call('whoami'), alice)).status);

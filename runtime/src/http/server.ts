@@ -19,6 +19,7 @@ import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { AuthorizationServer } from '../authz/index.js';
 import type { RuntimeConfig } from '../config/index.js';
 import { JSON_RPC, jsonRpcError, unsupportedVersionError } from '../errors/index.js';
+import { RateLimitUnavailableError } from '../limits/index.js';
 import { RateLimiter } from '../tools/limits.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
 import { BodyTooLargeError, ClientGoneError, isJsonMediaType, readBody } from './body.js';
@@ -63,10 +64,21 @@ export interface HttpServerDependencies {
   readonly scopes: readonly string[];
   /** Per-tool pre-check for the 429 answer: false when this principal has no free slot for the tool. */
   readonly toolSlotAvailable: (principal: Principal, tool: string) => boolean;
+  /**
+   * The per-principal request limit: `take(owner key)` resolves to 0 when admitted, else the seconds
+   * to wait; it may throw `RateLimitUnavailableError` (answered 503).
+   * @default - a limit per instance (`config.limits.ratePerMinute` on each)
+   */
+  readonly principalRate?: PrincipalRateLimit;
   /** Readiness checks of dependencies; each resolves or rejects within its own timeout. */
   readonly readiness: ReadonlyArray<() => Promise<void>>;
   /** The sign-in endpoints (metadata, registration, authorize, consent, token), when the broker is on. */
   readonly authz?: AuthorizationServer;
+}
+
+/** Counts requests per principal; see {@link HttpServerDependencies.principalRate}. */
+export interface PrincipalRateLimit {
+  take(key: string, count?: number): number | Promise<number>;
 }
 
 /** A started server. */
@@ -148,7 +160,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
   const resourceMetadata = JSON.stringify(protectedResourceMetadata(config, deps.scopes));
   const prmPaths = new Set([protectedResourceMetadataPath(http.publicUrl), '/.well-known/oauth-protected-resource']);
   const asMetadata = cognitoAuthorizationServerMetadata(config, deps.scopes);
-  const rateLimiter = new RateLimiter(config.limits.ratePerMinute);
+  const rateLimiter: PrincipalRateLimit = deps.principalRate ?? new RateLimiter(config.limits.ratePerMinute);
   const shutdown = new AbortController();
   // Every call in flight listens for shutdown (and removes its listener when it settles).
   setMaxListeners(config.limits.maxInFlight + 16, shutdown.signal);
@@ -222,7 +234,16 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       });
       return 403;
     }
-    const wait = rateLimiter.take(ownerKey(principal));
+    let wait: number;
+    try {
+      wait = await rateLimiter.take(ownerKey(principal));
+    } catch (error) {
+      if (!(error instanceof RateLimitUnavailableError)) throw error;
+      // Fail closed for the limit: without budget from the shared counter the request is refused.
+      telemetry.failure(span.traceId, error, 'session');
+      send(res, 503, jsonRpcError(null, JSON_RPC.refused, 'Temporarily unavailable.'), { 'retry-after': String(error.retryAfterSeconds), ...correlation });
+      return 503;
+    }
     if (wait > 0) {
       telemetry.rateLimited('principal');
       send(res, 429, jsonRpcError(null, JSON_RPC.refused, 'Too many requests.'), { 'retry-after': String(wait), ...correlation });

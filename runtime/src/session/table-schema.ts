@@ -5,7 +5,8 @@
 export const SESSION_TABLE = {
   /**
    * Partition key (string). Items are keyed `<kind>#<…>`: `sessions#<owner digest>` holds an owner's
-   * session slots, `state#<owner digest>` its state documents, `handle#<owner digest>#<digest>` a handle.
+   * session slots, `state#<owner digest>` its state documents, `handle#<owner digest>#<digest>` a handle,
+   * `rate#<digest>` a principal's rate-limit windows ({@link RATE_WINDOW_ITEM}).
    */
   partitionKey: 'pk',
   /** Sort key (string): `slot#<k>` for sessions, `scope#…` / `session#…` for state, `handle` for handles. */
@@ -20,6 +21,22 @@ export const SESSION_TABLE = {
     pk: 'S',
     sk: 'S',
   },
+} as const;
+
+/**
+ * Items of the fleet-wide per-principal rate limit (`runtime/src/limits/`): one per principal and
+ * one-minute window, counting the requests the instances leased, deleted by TTL once the window is
+ * over.
+ */
+export const RATE_WINDOW_ITEM = {
+  /** `rate#<sha256 of the principal's owner key>`. */
+  partitionKey: (principalDigest: string): string => `rate#${principalDigest}`,
+  /** `window#<minutes since the epoch>`. */
+  sortKey: (window: number): string => `window#${window}`,
+  /** Number attribute: requests leased in the window, across every instance. */
+  countAttribute: 'leased',
+  /** TTL of the window's item (epoch seconds): two minutes after the window began. */
+  expiresAt: (window: number): number => (window + 2) * 60,
 } as const;
 
 /** The DynamoDB actions the runtime's session store uses: the task role is granted exactly these. */
