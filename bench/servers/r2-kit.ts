@@ -47,7 +47,8 @@ try {
   const store = JSON.parse(required('BENCH_STORE')) as StoreAccess;
   const logStream = createWriteStream(required('BENCH_LOG_FILE'), { flags: 'w' });
   const sessions = createSessionStore(config, { endpoint: store.endpoint, credentials: store.credentials });
-  const app = await startApp(config, { tools: [...DEFAULT_TOOLS, echoTool], sessions, logStream });
+  const storeClient = { endpoint: store.endpoint, credentials: store.credentials };
+  const app = await startApp(config, { tools: [...DEFAULT_TOOLS, echoTool], sessions, logStream, storeClient });
   announceReady(app.port, async () => {
     await app.close();
     sessions.close();

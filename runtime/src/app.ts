@@ -39,13 +39,16 @@ export interface AppOverrides {
   readonly tools?: readonly ToolDefinition[];
   /** The resources, templates and prompts to serve. @default DEFAULT_CAPABILITIES */
   readonly capabilities?: CapabilityDeclarations;
-  /** The session store. @default - a DynamoSessionStore on the configured table */
+  /**
+   * The session store. @default - a DynamoSessionStore on the configured table. Given without
+   * `storeClient`, the per-principal rate limit is counted per instance instead of across the fleet.
+   */
   readonly sessions?: SessionStore;
   /** JWT keys, instead of the configured JWKS. */
   readonly keys?: JWTVerifyGetKey;
   /** Where logs and EMF metrics go. @default process.stdout */
   readonly logStream?: NodeJS.WritableStream;
-  /** How the authorization server reaches the session table. @default - the configured region and the SDK's endpoint resolution */
+  /** How the authorization server and the fleet rate limiter reach the session table. @default - the configured region and the SDK's endpoint resolution */
   readonly storeClient?: SessionStoreClientOptions;
   /** Extra CA certificates (PEM) the broker trusts for client metadata documents (tests; development uses NODE_EXTRA_CA_CERTS). */
   readonly metadataCa?: string;
@@ -206,8 +209,13 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   const limiter = new ConcurrencyLimiter();
   // The per-principal limit holds across the fleet: one counter per principal and minute in the
   // session table, leased in blocks (runtime/src/limits). Two attempts: a slow store fails fast.
-  const rateClient = createSessionStoreClient({ region: config.region, maxAttempts: 2, ...overrides.storeClient });
-  const principalRate = new FleetRateLimiter({ client: rateClient, tableName: config.sessions.tableName, perMinute: config.limits.ratePerMinute });
+  // A caller that brings its own store and no client options gets the limit per instance (the
+  // table's endpoint is not known here).
+  const rateClient =
+    overrides.sessions && !overrides.storeClient ? undefined : createSessionStoreClient({ region: config.region, maxAttempts: 2, ...overrides.storeClient });
+  const principalRate = rateClient
+    ? new FleetRateLimiter({ client: rateClient, tableName: config.sessions.tableName, perMinute: config.limits.ratePerMinute })
+    : undefined;
   const moderation = createModerationProvider(
     config.moderation.provider === 'bedrock'
       ? { provider: 'bedrock', guardrailId: config.moderation.guardrailId, guardrailVersion: config.moderation.guardrailVersion, region: config.region }
@@ -256,7 +264,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       const tool = catalog.find(principal, name);
       return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
     },
-    principalRate,
+    ...(principalRate ? { principalRate } : {}),
     readiness: [() => sessions.ping()],
     ...(broker ? { authz: broker.server } : {}),
   });
@@ -266,7 +274,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   } catch (error) {
     if (!overrides.sessions) sessions.close();
     broker?.close();
-    rateClient.destroy();
+    rateClient?.destroy();
     await observability.close();
     throw error;
   }
@@ -284,7 +292,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       await endpoint.close();
       if (!overrides.sessions) sessions.close();
       broker?.close();
-      rateClient.destroy();
+      rateClient?.destroy();
       await observability.close();
     },
   };
