@@ -3,9 +3,10 @@
  * Run: `npx tsx runtime/src/observability/request-cost.bench.ts`
  *
  * Each case is what the HTTP layer does once per request; lines go to a stream that drops them,
- * spans to an OTLP/HTTP endpoint on loopback that reads and drops every export. A sampled case
- * includes exporting: the batch exports that ran during the loop, and a final flush inside the
- * timed part, so serialising and sending the spans is counted, not just creating them.
+ * spans to an OTLP/HTTP endpoint on loopback (in this process) that reads and drops every export.
+ * A sampled case includes exporting: every span is serialised and sent inside the timed part, and
+ * so is the endpoint's reading of it; waiting for the loopback round trip of each export is
+ * counted too, so the sampled figures are an upper bound.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,11 +46,24 @@ async function request(obs: Observability, headers: { xAmznTraceId?: string }): 
   obs.countToolCall('whoami', 'ok', 2.1);
 }
 
+/**
+ * Requests between two forced exports: 200 requests are 1,200 spans, well inside the batch
+ * processor's queue (4,096), so no span is dropped and every one is serialised and sent. (A loop
+ * this tight outruns the one-second export timer; at real sampled rates the timer is enough.)
+ */
+const FLUSH_EVERY = 200;
+
 async function measure(label: string, obs: Observability, headers: { xAmznTraceId?: string }): Promise<number> {
-  for (let i = 0; i < 2000; i += 1) await request(obs, headers);
+  for (let i = 0; i < 2000; i += 1) {
+    await request(obs, headers);
+    if (i % FLUSH_EVERY === FLUSH_EVERY - 1) await obs.flushTraces();
+  }
   await obs.flushTraces();
   const started = performance.now();
-  for (let i = 0; i < ITERATIONS; i += 1) await request(obs, headers);
+  for (let i = 0; i < ITERATIONS; i += 1) {
+    await request(obs, headers);
+    if (i % FLUSH_EVERY === FLUSH_EVERY - 1) await obs.flushTraces();
+  }
   await obs.flushTraces();
   const perRequest = ((performance.now() - started) * 1000) / ITERATIONS;
   console.log(`${label.padEnd(56)} ${perRequest.toFixed(1)} µs per request`);
