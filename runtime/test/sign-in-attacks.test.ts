@@ -90,6 +90,18 @@ describe('sign-in attack matrix: every bad input gets its OAuth error, never a 5
     assert.ok(!html.includes('evil.example'), 'the page does not echo the attacker URL');
   }
 
+  test('scope names agree: the 401 challenge, the protected-resource metadata and the authorization-server metadata', async () => {
+    const challenge = (await post(kit.url, INITIALIZE)).headers.get('www-authenticate') ?? '';
+    const challenged = (/scope="([^"]*)"/.exec(challenge)?.[1] ?? '').split(' ').sort();
+    const prm = (await (await fetch(`${issuer}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[]; authorization_servers: string[] };
+    const as = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as { scopes_supported: string[]; issuer: string };
+    assert.ok(challenged.length > 0);
+    assert.deepEqual([...prm.scopes_supported].sort(), challenged);
+    assert.deepEqual([...as.scopes_supported].sort(), challenged);
+    assert.deepEqual(prm.authorization_servers, [issuer], 'the protected resource names this server as its authorization server');
+    assert.equal(as.issuer, issuer);
+  });
+
   test('authorize: missing or plain PKCE, unknown resource, wrong response type come back as OAuth errors with iss', async () => {
     assert.equal((await redirectError(authorizeUrl({ code_challenge: undefined }))).searchParams.get('error'), 'invalid_request');
     assert.equal((await redirectError(authorizeUrl({ code_challenge_method: 'plain' }))).searchParams.get('error'), 'invalid_request');

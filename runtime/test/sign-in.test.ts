@@ -103,6 +103,8 @@ describe('stock MCP clients sign in through the kit (no pre-made token)', () => 
     } finally {
       await client.close();
     }
+    const logged = kit.logs.filter((line) => line.includes('"status":200') && line.includes('"clientId"')).map((line) => JSON.parse(line) as { clientId: string });
+    assert.ok(logged.some((record) => record.clientId === provider.client!.client_id), 'the access log names the MCP client');
   });
 
   test('SDK v1 auth() with a Client ID Metadata Document (https on loopback): no registration, the page names the host', async () => {

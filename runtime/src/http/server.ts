@@ -52,6 +52,8 @@ export interface AccessFields {
   method?: string;
   tool?: string;
   principalHash?: IdentifierHash;
+  /** The MCP client the token was issued to. */
+  clientId?: string;
   bytesIn: number;
 }
 
@@ -227,6 +229,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     record.principalHash = principalHash(principal);
     span.annotate('principal', record.principalHash);
     if (principal.clientId) span.annotate('client_id', principal.clientId);
+    record.clientId = principal.clientId;
     if (!principal.scopes.some((scope) => deps.scopes.includes(scope))) {
       send(res, 403, jsonRpcError(null, JSON_RPC.refused, 'Insufficient scope.'), {
         'www-authenticate': insufficientScopeChallenge(http.publicUrl, deps.scopes),
@@ -405,6 +408,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
           bytesIn: record.bytesIn,
           bytesOut: Math.max(0, req.socket.bytesWritten - bytesBefore),
           ...(record.principalHash ? { principalHash: record.principalHash } : {}),
+          ...(record.clientId ? { clientId: record.clientId } : {}),
           ...(record.sessionHash ? { sessionHash: record.sessionHash } : {}),
           traceId: span.traceId,
           ...(span.spanId ? { spanId: span.spanId } : {}),

@@ -38,6 +38,8 @@ export interface AccessRecord {
   readonly bytesOut: number;
   /** `hashIdentifier(ownerKey(principal))`, once authenticated. */
   readonly principalHash?: IdentifierHash;
+  /** The OAuth client the token was issued to (the MCP client: a DCR id or a CIMD URL); not secret. */
+  readonly clientId?: string;
   /** `hashIdentifier(sessionId)`, for legacy-era requests with a session. */
   readonly sessionHash?: IdentifierHash;
   readonly traceId: TraceId;
@@ -50,6 +52,8 @@ export interface AccessRecord {
 export const INVALID = '<invalid>';
 
 const METHOD = /^[A-Za-z][A-Za-z0-9_/]{0,63}$/;
+// Visible ASCII only, bounded: DCR ids, IdP client ids and CIMD URLs all fit.
+const CLIENT_ID = /^[\x21-\x7e]{1,512}$/;
 const HASH = /^[0-9a-f]{16}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const HASH_DOMAIN = 'enterprise-mcp-kit/identifier/v1\n';
@@ -104,7 +108,7 @@ function count(value: number): number {
 
 /**
  * The fields of one access record, in order: time, status, method, tool, outcome, latencyMs,
- * region, bytesIn, bytesOut, principalHash, sessionHash, traceId, then for a recorded request the
+ * region, bytesIn, bytesOut, principalHash, clientId, sessionHash, traceId, then for a recorded request the
  * OpenTelemetry ids otelTraceId (the same trace id as 32 hex digits) and spanId, protocolEra. Only the fields of
  * {@link AccessRecord} are read, so anything else on the object passed in is never written.
  */
@@ -124,6 +128,7 @@ export function toAccessFields(record: AccessRecord, region: string, now: Date =
     bytesIn: count(record.bytesIn),
     bytesOut: count(record.bytesOut),
     principalHash: optionalHash(record.principalHash),
+    clientId: record.clientId === undefined ? undefined : typeof record.clientId === 'string' && CLIENT_ID.test(record.clientId) ? record.clientId : INVALID,
     sessionHash: optionalHash(record.sessionHash),
     traceId: isTraceId(record.traceId) ? record.traceId : INVALID,
     otelTraceId: record.spanId !== undefined && isTraceId(record.traceId) ? toW3cTraceId(record.traceId) : undefined,
