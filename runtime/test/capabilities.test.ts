@@ -3,6 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { z } from 'zod';
+import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
+import { defineTool, type ToolDefinition } from '../src/tools/definition.js';
 import { startKit, type Kit } from './harness.js';
 
 /** What the tests use of a client; the v1 and v2 SDK clients both have these methods. */
@@ -189,6 +192,52 @@ describe('resources, prompts and completion through the hardened path', () => {
           await outsider.close();
         }
       });
+    });
+  }
+});
+
+describe('progress notifications through the hardened path', () => {
+  let kit: Kit;
+  const reporter = defineTool({
+    name: 'report_progress',
+    title: 'Reports progress',
+    description: 'Reports two steps of progress, one message carrying a planted secret.',
+    input: z.strictObject({}),
+    access: { scopes: ['mcp:identity.read'] },
+    deadlineMs: 5_000,
+    concurrencyPerPrincipal: 2,
+    outputFilter: { redactPersonalData: true, moderate: false },
+    handler: async (_args, { progress }) => {
+      await progress(1, 2, 'first half, key AKIAIOSFODNN7EXAMPLE');
+      await progress(2, 2);
+      return { content: [{ type: 'text', text: 'done' }] };
+    },
+  });
+  before(async () => {
+    kit = await startKit({ tools: [...DEFAULT_TOOLS, reporter] as ToolDefinition[] });
+  });
+  after(async () => {
+    await kit.close();
+  });
+
+  for (const flavour of FLAVOURS) {
+    test(`${flavour}: a client that asks for progress gets it, redacted`, async () => {
+      const client = (await connect(kit, flavour, ['staff'])) as unknown as {
+        callTool(params: unknown, schema?: unknown, options?: { onprogress: (update: { progress: number; total?: number; message?: string }) => void }): Promise<{ content: unknown }>;
+        close(): Promise<void>;
+      };
+      try {
+        const updates: Array<{ progress: number; total?: number; message?: string }> = [];
+        const onprogress = (update: { progress: number; total?: number; message?: string }) => updates.push(update);
+        // v1 takes (params, resultSchema, options); v2 takes (params, options).
+        const result = flavour.startsWith('v1') ? await client.callTool({ name: 'report_progress', arguments: {} }, undefined, { onprogress }) : await (client.callTool as (p: unknown, o: unknown) => Promise<{ content: unknown }>)({ name: 'report_progress', arguments: {} }, { onprogress });
+        assert.match(JSON.stringify(result.content), /done/);
+        assert.deepEqual(updates.map((update) => [update.progress, update.total]), [[1, 2], [2, 2]]);
+        assert.match(updates[0]!.message ?? '', /\[REDACTED:/);
+        assert.ok(!JSON.stringify(updates).includes('AKIAIOSFODNN7EXAMPLE'));
+      } finally {
+        await client.close();
+      }
     });
   }
 });

@@ -63,6 +63,11 @@ export interface ToolContext {
   readonly state: UserStateAccess;
   /** Owner-bound handles for cross-call state. */
   readonly handles: HandleAccess;
+  /**
+   * Reports progress to the client, when it asked for progress (a `progressToken`); otherwise does
+   * nothing. The message is redacted like the result. Never throws.
+   */
+  readonly progress: (progress: number, total?: number, message?: string) => Promise<void>;
 }
 
 /**

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { ownerKey, type Principal } from '../auth/principal.js';
 import { wireContentBlock, type ContentBlock } from '../capabilities/content.js';
 import { PublicError, publicErrorText, toPublicError, validateArguments } from '../errors/index.js';
-import type { HandleAccess, OutputFilterProfile, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
+import { redactText } from '../filters/index.js';
+import type { HandleAccess, OutputFilterProfile, ToolContext, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
 import type { ConcurrencyLimiter } from './limits.js';
 
 /** Outcome of one call, for metrics and logs. */
@@ -58,7 +59,12 @@ export interface InvokeRequest {
   /** Any of these aborting cancels the call (the client went away, the server shuts down). */
   readonly signals: readonly CancelSource[];
   readonly step: TraceStep;
+  /** Sends a progress notification to the client; absent when the client asked for none. */
+  readonly progress?: ProgressReporter;
 }
+
+/** Sends one progress update of the current request to the client. */
+export type ProgressReporter = (update: { progress: number; total?: number; message?: string }) => Promise<void>;
 
 /** The `tools/call` result: a tool result, or an error result carrying only a public message. */
 export type CallResult = CallToolResult;
@@ -195,6 +201,21 @@ export function runWithDeadline<T>(
   return { result, settled, signal: controller.signal };
 }
 
+/** Longest progress message sent; longer ones are cut. */
+const MAX_PROGRESS_MESSAGE = 200;
+
+/**
+ * The `progress` a handler gets: numbers checked, the message bounded and redacted like the result,
+ * and a failure to send never failing the call. A no-op when the client asked for no progress.
+ */
+function progressFor(report: ProgressReporter | undefined, profile: OutputFilterProfile): ToolContext['progress'] {
+  return async (progress, total, message) => {
+    if (!report || !Number.isFinite(progress) || (total !== undefined && !Number.isFinite(total))) return;
+    const text = message === undefined ? undefined : redactText(String(message).slice(0, MAX_PROGRESS_MESSAGE), profile).text;
+    await report({ progress, ...(total !== undefined ? { total } : {}), ...(text !== undefined ? { message: text } : {}) }).catch(() => undefined);
+  };
+}
+
 /**
  * Calls one tool for one principal, enforcing every platform rule in order: argument shape limits →
  * strict schema validation → credential-value check → per-principal concurrency → handler with
@@ -219,6 +240,7 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
       correlationId,
       state: deps.stateFor(principal, tool.stateScope ?? tool.name),
       handles: deps.handlesFor(principal),
+      progress: progressFor(request.progress, tool.outputFilter),
     };
     const { result, settled, signal } = runWithDeadline(tool.deadlineMs, request.signals, (signal) => tool.handler(parsed, { ...context, signal }));
     // The slot is held until the handler really returns, so a handler that ignores its deadline

@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import type { CapabilityCatalog } from '../capabilities/catalog.js';
 import { createCapabilityService, type CapabilityRequest, type CapabilityService } from '../capabilities/serve.js';
 import type { ToolDefinition } from './definition.js';
-import { invokeTool, type CallResult, type CancelSource, type InvokeDependencies, type TraceStep } from './invoke.js';
+import { invokeTool, type CallResult, type CancelSource, type InvokeDependencies, type ProgressReporter, type TraceStep } from './invoke.js';
 import type { ToolCatalog } from './registry.js';
 
 /** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
@@ -136,7 +136,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   const { catalog } = options;
   const info = { name: options.name, version: options.version };
 
-  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource): Promise<CallResult> =>
+  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource, progress?: ProgressReporter): Promise<CallResult> =>
     invokeTool(options.invoke, {
       principal: scope.principal,
       tool,
@@ -144,6 +144,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
       correlationId: scope.correlationId,
       signals: [cancel, scope.shutdown],
       step: scope.step,
+      ...(progress ? { progress } : {}),
     });
 
   const capabilities = options.capabilities;
@@ -164,7 +165,13 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const tool = catalog.find(scope.principal, request.params.name);
       if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${printableName(request.params.name)}`);
-      return invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal);
+      // Progress goes to the client only when it asked for it with a progress token (both eras).
+      const token = request.params._meta?.progressToken;
+      const progress: ProgressReporter | undefined =
+        token === undefined
+          ? undefined
+          : (update) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update } });
+      return invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal, progress);
     });
     if (capabilities && service) registerCapabilities(server, scope, capabilities, service);
     return server;

@@ -153,4 +153,19 @@ export const CONTENT_FIXTURES: readonly ToolDefinition[] = [
       ],
     }),
   }),
+  defineTool({
+    name: 'test_tool_with_progress',
+    title: 'Conformance: progress',
+    description: 'Reports progress 0, 50 and 100 of 100 while it runs (conformance fixture).',
+    ...TOOL_CONTROLS,
+    handler: async (_args, { progress }) => {
+      const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 50));
+      await progress(0, 100);
+      await pause();
+      await progress(50, 100);
+      await pause();
+      await progress(100, 100);
+      return { content: [{ type: 'text', text: 'Progress reported: 0, 50, 100 of 100.' }] };
+    },
+  }),
 ] as ToolDefinition[];
