@@ -9,5 +9,6 @@ export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export LOCAL_ACCOUNT=000000000000
 export LOCAL_CONFIG=config/local.json
 export LOCAL_SESSION_TABLE=mcp-kit-local-sessions
-# cdklocal wraps the project's own aws-cdk CLI; pinned so every run uses the same wrapper.
-export CDKLOCAL="npx --yes aws-cdk-local@3.0.4"
+# cdklocal (aws-cdk-local, a pinned devDependency) wraps the project's own aws-cdk CLI, which it finds
+# beside itself in node_modules; `npx --yes aws-cdk-local` from npx's cache could not find it.
+export CDKLOCAL="npx --no-install cdklocal"

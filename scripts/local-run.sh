@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/local-env.sh
 : "${MCP_OIDC_ISSUER:?set MCP_OIDC_ISSUER to the issuer of your test tokens}"
+# Plain HTTP on this machine: the runtime allows it on a loopback address only.
+export MCP_HOST=127.0.0.1
 export MCP_PORT="${MCP_PORT:-8443}"
 export MCP_PUBLIC_URL="${MCP_PUBLIC_URL:-http://localhost:${MCP_PORT}/mcp}"
 export MCP_ALLOWED_HOSTS="${MCP_ALLOWED_HOSTS:-localhost:${MCP_PORT},localhost}"
