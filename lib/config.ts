@@ -12,6 +12,11 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
+/** A container image reference pinned by digest: `<repository>[:<tag>]@sha256:<64 hex>`. */
+const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128})?@sha256:[0-9a-f]{64}$/;
+
+/** Requests per minute the runtime allows one principal by default (`MCP_RATE_LIMIT_PER_MINUTE`). */
+export const RUNTIME_RATE_LIMIT_PER_MINUTE = 600;
 
 /** Fargate CPU units and the memory sizes (MiB) each allows. */
 const FARGATE_MEMORY: Readonly<Record<number, readonly [number, number, number]>> = {
@@ -168,8 +173,13 @@ const serviceSchema = z.strictObject({
 });
 
 const wafSchema = z.strictObject({
-  /** Requests one client IP may send per evaluation window before WAF blocks it. */
-  rateLimit: z.number().int().min(10).max(2_000_000_000).default(1000),
+  /**
+   * Requests one client IP may send per evaluation window before WAF blocks it. Many users share one
+   * address behind a corporate NAT, so size it for all of them: the default (30,000 per 5 minutes,
+   * 100 per second) admits ten users at the runtime's own per-user limit (600 per minute) at once.
+   * It must admit at least one such user (checked below).
+   */
+  rateLimit: z.number().int().min(10).max(2_000_000_000).default(30_000),
   /** Rate-limit evaluation window in seconds. */
   rateLimitWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]).default(300),
 });
@@ -228,6 +238,14 @@ const environmentSchema = z
     identity: z.discriminatedUnion('kind', [cognitoIdentitySchema, oidcIdentitySchema], {
       error: 'must have kind "cognito" or "oidc"',
     }),
+    /**
+     * Resource deletion protection of the load balancer, the session table and the user pool. Leave it
+     * `false` for the first deployment of an environment: CloudFormation cannot roll back a failed
+     * first create through a resource that refuses deletion (the stack ends in `ROLLBACK_FAILED`).
+     * Set it `true` once the first deployment succeeded; the update switches it on in place.
+     * The stateful resources are retained on stack deletion either way (`RetainExceptOnCreate`).
+     */
+    deletionProtection: z.boolean().default(false),
     service: serviceSchema,
     waf: wafSchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
@@ -266,6 +284,16 @@ const environmentSchema = z
           message: `must be ${min}-${max} in steps of ${step} for cpu ${env.service.cpu} (got ${env.service.memoryMiB})`,
         });
       }
+    }
+    const oneUser = (RUNTIME_RATE_LIMIT_PER_MINUTE * env.waf.rateLimitWindowSeconds) / 60;
+    if (env.waf.rateLimit < oneUser) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf', 'rateLimit'],
+        message:
+          `must admit at least one user at the runtime's limit of ${RUNTIME_RATE_LIMIT_PER_MINUTE} requests per minute, ` +
+          `${oneUser} per ${env.waf.rateLimitWindowSeconds} s; size it for every user behind one NAT (got ${env.waf.rateLimit})`,
+      });
     }
     const { minCount, desiredCount, maxCount } = env.service;
     if (!(minCount <= desiredCount && desiredCount <= maxCount)) {
@@ -309,10 +337,11 @@ const pipelineSchema = z.strictObject({
   /** E-mail addresses told when a production approval is waiting. */
   approverEmails: z.array(email).min(1, 'must list at least one approver'),
   /**
-   * Name of the Secrets Manager secret (in the toolchain account and region) holding the smoke test's
-   * machine credentials as JSON: `{"tokenUrl","clientId","clientSecret","scope"}`.
+   * Name of the staging machine client (`identity.machineClients`) the smoke test signs in with. The
+   * smoke step reads its id and current secret from the staging account at run time, through a
+   * read-only role (see `SmokeTestAccess`); no copy of the secret exists anywhere.
    */
-  smokeTestSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name'),
+  smokeTestClient: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a machine client name').default('smoke-test'),
 });
 
 export const deploymentConfigSchema = z
@@ -321,6 +350,12 @@ export const deploymentConfigSchema = z
     appName: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, 'must be 2-20 lower-case letters, digits or hyphens'),
     /** The environments (for example staging and production). */
     environments: z.array(environmentSchema).min(1, 'must list at least one environment'),
+    /**
+     * Base image of the runtime container (`runtime/Dockerfile`, build argument `NODE_IMAGE`), pinned
+     * by digest. ECR Public's copy of the Docker official image: CodeBuild's anonymous Docker Hub pulls
+     * are rate-limited. The README says how to move to a newer digest.
+     */
+    runtimeBaseImage: z.string().regex(PINNED_IMAGE, 'must be an image pinned by digest ("<repository>:<tag>@sha256:<64 hex>")'),
     /** The delivery pipeline; needed by `bin/pipeline.ts` only. */
     pipeline: pipelineSchema.optional(),
   })
@@ -340,6 +375,19 @@ export const deploymentConfigSchema = z
             code: 'custom',
             path: ['pipeline', key],
             message: `must name one of the environments ${[...names].map((n) => `"${n}"`).join(', ')} (got "${name}")`,
+          });
+        }
+      }
+      const staging = config.environments.find((e) => e.name === config.pipeline?.stagingEnvironment);
+      if (staging) {
+        const clients = staging.identity.kind === 'cognito' ? staging.identity.machineClients.map((c) => c.name) : [];
+        if (!clients.includes(config.pipeline.smokeTestClient)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pipeline', 'smokeTestClient'],
+            message:
+              `must name a machine client of the staging environment's Cognito identity ${JSON.stringify(clients)} ` +
+              `(got "${config.pipeline.smokeTestClient}")`,
           });
         }
       }

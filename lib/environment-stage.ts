@@ -3,8 +3,8 @@ import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { IamPermission } from '../runtime/src/tools/definition.js';
 import { declaredToolPermissions } from '../runtime/src/tools/permissions.js';
-import { type EnvironmentConfig, serviceRegions } from './config.js';
-import { deploymentNames } from './naming.js';
+import { type DeploymentConfig, type EnvironmentConfig, serviceRegions } from './config.js';
+import { deploymentNames, smokeTestRunnerRoleName } from './naming.js';
 import { DataStack } from './stacks/data-stack.js';
 import { IdentityStack } from './stacks/identity-stack.js';
 import { ServiceStack } from './stacks/service-stack.js';
@@ -36,9 +36,40 @@ export interface EnvironmentStageProps extends StageProps {
   /**
    * The runtime image.
    *
-   * @default - built from `runtime/Dockerfile`
+   * @default - built from `runtime/Dockerfile` on `runtimeBaseImage`
    */
   readonly image?: ContainerImage;
+  /**
+   * Base image of the runtime image, pinned by digest (`runtimeBaseImage` of the configuration).
+   *
+   * @default - the Dockerfile's default
+   */
+  readonly runtimeBaseImage?: string;
+  /**
+   * The pipeline's smoke test access to this environment (the staging environment of a pipeline).
+   * `bin/app.ts` passes the same as the pipeline, so both write the same identity stack.
+   *
+   * @default - none
+   */
+  readonly smokeTest?: SmokeTestSettings;
+}
+
+/** Where the pipeline's smoke test runs and which machine client it signs in with. */
+export interface SmokeTestSettings {
+  /** Account of the pipeline. */
+  readonly toolchainAccount: string;
+  /** Name of the machine client. */
+  readonly client: string;
+}
+
+/**
+ * The smoke test settings of an environment: present for the pipeline's staging environment only.
+ * Both apps call this, so `cdk deploy` and the pipeline synthesize the same identity stack.
+ */
+export function smokeTestSettings(config: DeploymentConfig, env: EnvironmentConfig): SmokeTestSettings | undefined {
+  const pipeline = config.pipeline;
+  if (!pipeline || pipeline.stagingEnvironment !== env.name) return undefined;
+  return { toolchainAccount: pipeline.account, client: pipeline.smokeTestClient };
 }
 
 /**
@@ -76,6 +107,7 @@ export class EnvironmentStage extends Stage {
         description: `Session table of the MCP server (${env.name}), replicated to ${allRegions.join(', ')}`,
         tableName: names.sessionTable,
         replicaRegions: env.secondaryRegions,
+        deletionProtection: env.deletionProtection,
         terminationProtection: true,
       });
       if (env.identity.kind === 'cognito') {
@@ -84,7 +116,19 @@ export class EnvironmentStage extends Stage {
           stackName: names.identityStack,
           description: `Cognito user pool of the MCP server (${env.name})`,
           identity: env.identity,
-          parameterNames: { userPoolId: names.userPoolIdParameter, clientIds: names.clientIdsParameter },
+          parameterNames: {
+            userPoolId: names.userPoolIdParameter,
+            clientIds: names.clientIdsParameter,
+            machineClientId: names.machineClientIdParameter,
+          },
+          parameterRegions: env.secondaryRegions,
+          deletionProtection: env.deletionProtection,
+          smokeTestAccess: props.smokeTest && {
+            client: props.smokeTest.client,
+            toolchainAccount: props.smokeTest.toolchainAccount,
+            runnerRoleName: smokeTestRunnerRoleName(props.appName),
+            roleName: names.smokeTestReaderRole,
+          },
           terminationProtection: true,
         });
       }
@@ -101,6 +145,7 @@ export class EnvironmentStage extends Stage {
         names,
         toolPermissions,
         image: props.image,
+        runtimeBaseImage: props.runtimeBaseImage,
       });
       if (this.dataStack) stack.addStackDependency(this.dataStack, 'the session table replica must exist');
       if (this.identityStack) stack.addStackDependency(this.identityStack, 'the identity parameters must exist');

@@ -1,3 +1,5 @@
+import { Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { EnvironmentConfig } from './config.js';
 
 /**
@@ -7,16 +9,25 @@ import type { EnvironmentConfig } from './config.js';
 export interface DeploymentNames {
   /** Name of the session table; identical in every replica region. */
   readonly sessionTable: string;
-  /** SSM parameter (primary region) holding the Cognito user pool id. */
+  /** SSM parameter (in every service region) holding the Cognito user pool id. */
   readonly userPoolIdParameter: string;
-  /** SSM parameter (primary region) holding the comma-separated Cognito app client ids. */
+  /** SSM parameter (in every service region) holding the comma-separated Cognito app client ids. */
   readonly clientIdsParameter: string;
+  /** SSM parameter (every service region) holding the client id of one machine client. */
+  machineClientIdParameter(client: string): string;
+  /** Name of the role in this environment's account that the pipeline's smoke test assumes. */
+  readonly smokeTestReaderRole: string;
   /** CloudFormation stack name of the data stack. */
   readonly dataStack: string;
   /** CloudFormation stack name of the identity stack. */
   readonly identityStack: string;
   /** CloudFormation stack name of the service stack in one region. */
   serviceStack(region: string): string;
+}
+
+/** Name of the smoke test's CodeBuild role in the toolchain account (fixed, so staging can trust it by ARN). */
+export function smokeTestRunnerRoleName(appName: string): string {
+  return `${appName}-smoke-test`;
 }
 
 /** Names for one environment of one deployment. */
@@ -26,8 +37,21 @@ export function deploymentNames(appName: string, env: Pick<EnvironmentConfig, 'n
     sessionTable: `${prefix}-sessions`,
     userPoolIdParameter: `/${appName}/${env.name}/identity/user-pool-id`,
     clientIdsParameter: `/${appName}/${env.name}/identity/client-ids`,
+    machineClientIdParameter: (client: string) => `/${appName}/${env.name}/identity/machine-clients/${client}/client-id`,
+    smokeTestReaderRole: `${prefix}-smoke-test-reader`,
     dataStack: `${prefix}-data`,
     identityStack: `${prefix}-identity`,
     serviceStack: (region: string) => `${prefix}-service-${region}`,
   };
+}
+
+/**
+ * The ids of a construct's path inside its stack (`['Mcp', 'Service']`): the same whether the stack
+ * sits in a stage at the app root (`cdk deploy`) or in a stage inside the pipeline stack. Names built
+ * from it keep `cdk deploy` and the pipeline writing identical templates.
+ */
+export function idsInStack(construct: IConstruct): string[] {
+  const stack = Stack.of(construct);
+  const scopes = construct.node.scopes;
+  return scopes.slice(scopes.indexOf(stack) + 1).map((c) => c.node.id);
 }

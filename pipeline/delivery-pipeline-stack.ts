@@ -1,5 +1,6 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { BuildEnvironmentVariableType, BuildSpec, CfnProject, ComputeType, LinuxBuildImage } from 'aws-cdk-lib/aws-codebuild';
+import { Aspects, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { BuildSpec, CfnProject, ComputeType, LinuxBuildImage } from 'aws-cdk-lib/aws-codebuild';
+import { CfnPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -11,10 +12,16 @@ import type { Construct, IConstruct } from 'constructs';
 import { type DeploymentConfig, type EnvironmentConfig, type PipelineConfig, publicMcpUrl } from '../lib/config.js';
 import { restrictGrantsToAwsResources, ServiceKey } from '../lib/constructs/service-key.js';
 import { EnvironmentStage } from '../lib/environment-stage.js';
-import { deploymentNames } from '../lib/naming.js';
+import { deploymentNames, smokeTestRunnerRoleName } from '../lib/naming.js';
 
 /** The aws-cdk CLI the pipeline installs for self-mutation: the version package.json pins. */
 const CDK_CLI_VERSION = '2.1148.1';
+
+/**
+ * The cdk-assets version the asset-publishing steps install (CDK Pipelines installs `latest` unless
+ * told otherwise). Move it forward deliberately, like every other pinned tool.
+ */
+export const CDK_ASSETS_VERSION = '4.7.3';
 
 /** Node.js major version of every CodeBuild step (the runtime image uses the same). */
 const NODE_VERSION = '22';
@@ -29,6 +36,8 @@ export interface DeliveryPipelineStackProps extends StackProps {
   readonly staging: EnvironmentConfig;
   /** The environment the production waves deploy. */
   readonly production: EnvironmentConfig;
+  /** Base image of the runtime image, pinned by digest. */
+  readonly runtimeBaseImage: string;
 }
 
 /**
@@ -59,7 +68,7 @@ export class DeliveryPipelineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DeliveryPipelineStackProps) {
     super(scope, id, props);
-    const { appName, pipeline: settings, staging, production } = props;
+    const { appName, pipeline: settings, staging, production, runtimeBaseImage } = props;
     if (staging.name === production.name) {
       throw new Error(`staging and production must be different environments (got "${staging.name}" twice)`);
     }
@@ -114,6 +123,7 @@ export class DeliveryPipelineStack extends Stack {
       enableKeyRotation: true,
       selfMutation: true,
       cliVersion: CDK_CLI_VERSION,
+      cdkAssetsCliVersion: CDK_ASSETS_VERSION,
       dockerEnabledForSynth: false,
       publishAssetsInParallel: true,
       synth: new ShellStep('Synth', {
@@ -147,17 +157,44 @@ export class DeliveryPipelineStack extends Stack {
     });
 
     // Staging: every region of the staging environment in one stage, then the smoke test.
-    const stagingStage = new EnvironmentStage(this, 'Staging', { appName, environment: staging });
+    const smokeTestSettings = { toolchainAccount: settings.account, client: settings.smokeTestClient };
+    const stagingStage = new EnvironmentStage(this, 'Staging', {
+      appName,
+      environment: staging,
+      runtimeBaseImage,
+      smokeTest: smokeTestSettings,
+    });
+    if (staging.identity.kind !== 'cognito') {
+      throw new Error(`the staging environment must use the cognito identity for the smoke test (got "${staging.identity.kind}")`);
+    }
+    const stagingNames = deploymentNames(appName, staging);
+    const readerRoleArn = `arn:${this.partition}:iam::${staging.account}:role/${stagingNames.smokeTestReaderRole}`;
+    // The smoke test signs in with the staging machine client. It reads the client's id and current
+    // secret in the staging account at run time, through a read-only role there (SmokeTestAccess):
+    // nothing is copied by hand before the first run, and a rotated secret is used at the next run.
+    const smokeRole = new Role(this, 'SmokeTestRole', {
+      roleName: smokeTestRunnerRoleName(appName),
+      description: 'CodeBuild role of the staging smoke test',
+      assumedBy: new ServicePrincipal('codebuild.amazonaws.com'),
+    });
+    smokeRole.addToPolicy(
+      new PolicyStatement({ sid: 'AssumeStagingSmokeTestReader', actions: ['sts:AssumeRole'], resources: [readerRoleArn] }),
+    );
+    const machineClient = staging.identity.machineClients.find((c) => c.name === settings.smokeTestClient);
+    const resourceServerId = staging.identity.resourceServerId;
     this.smokeTest = new CodeBuildStep('SmokeTest', {
       input: source,
-      commands: ['node scripts/smoke.mjs'],
-      env: { MCP_URL: publicMcpUrl(staging) },
-      buildEnvironment: {
-        environmentVariables: {
-          // Resolved by CodeBuild from Secrets Manager at run time; never in the template or the logs.
-          SMOKE_CLIENT: { type: BuildEnvironmentVariableType.SECRETS_MANAGER, value: settings.smokeTestSecretName },
-        },
+      commands: ['bash scripts/smoke-staging.sh'],
+      env: {
+        MCP_URL: publicMcpUrl(staging),
+        SMOKE_ROLE_ARN: readerRoleArn,
+        SMOKE_REGION: staging.primaryRegion,
+        SMOKE_POOL_ID_PARAMETER: stagingNames.userPoolIdParameter,
+        SMOKE_CLIENT_ID_PARAMETER: stagingNames.machineClientIdParameter(settings.smokeTestClient),
+        SMOKE_TOKEN_URL: `https://${staging.identity.domainPrefix}.auth.${staging.primaryRegion}.amazoncognito.com/oauth2/token`,
+        SMOKE_SCOPE: (machineClient?.scopes ?? []).map((scope) => `${resourceServerId}/${scope}`).join(' '),
       },
+      role: smokeRole,
       timeout: Duration.minutes(15),
     });
     this.pipeline.addStage(stagingStage, { post: [this.smokeTest] });
@@ -196,19 +233,44 @@ export class DeliveryPipelineStack extends Stack {
           environment: production,
           includeSharedStacks: primary,
           regions: [region],
+          runtimeBaseImage,
         }),
       );
     });
 
     this.pipeline.buildPipeline();
-    this.acknowledgeFindings();
+    this.grantConnectionUseWithTheArnsPrefix(settings.connectionArn);
+    // The smoke role receives the same CDK Pipelines grants as the roles CDK generates for its projects.
+    this.acknowledgeFindings([smokeRole]);
+  }
+
+  /**
+   * CDK grants the source action `codestar-connections:UseConnection` whatever the connection's ARN;
+   * IAM matches an action's prefix against the ARN's service, so a `codeconnections` ARN needs
+   * `codeconnections:UseConnection`. Rewrites the action to the prefix of the configured ARN.
+   */
+  private grantConnectionUseWithTheArnsPrefix(connectionArn: string): void {
+    const service = connectionArn.split(':')[2];
+    const wanted = `${service}:UseConnection`;
+    Aspects.of(this.pipeline).add({
+      visit: (node: IConstruct) => {
+        if (!(node instanceof CfnPolicy)) return;
+        const document = this.resolve(node.policyDocument) as { Statement?: Array<{ Action?: unknown }> };
+        (document.Statement ?? []).forEach((statement, index) => {
+          const actions = [statement.Action].flat();
+          if (!actions.includes('codestar-connections:UseConnection')) return;
+          const fixed = actions.map((action) => (action === 'codestar-connections:UseConnection' ? wanted : action));
+          node.addPropertyOverride(`PolicyDocument.Statement.${index}.Action`, fixed.length === 1 ? fixed[0] : fixed);
+        });
+      },
+    });
   }
 
   /**
    * Acknowledges the compliance findings on what CDK Pipelines generates (its roles, projects and
    * the cross-region support stacks) and on the artifact bucket, each with its reason.
    */
-  private acknowledgeFindings(): void {
+  private acknowledgeFindings(projectRoles: readonly IConstruct[]): void {
     const acknowledge = (construct: IConstruct, findings: Readonly<Record<string, string>>) =>
       Validations.of(construct).acknowledge(...Object.entries(findings).map(([id, reason]) => ({ id, reason })));
     const logicalId = (construct: IConstruct) => String(this.resolve((construct.node.defaultChild as CfnResource).logicalId));
@@ -246,6 +308,7 @@ export class DeliveryPipelineStack extends Stack {
       acknowledge(support.stack, REPLICATION_BUCKET_FINDINGS);
     }
     acknowledge(this.pipeline, pipelineFindings);
+    for (const role of projectRoles) acknowledge(role, pipelineFindings);
     acknowledge(this.artifactBucket, ARTIFACT_BUCKET_FINDINGS);
   }
 }
@@ -273,6 +336,7 @@ export function deliveryPipelineStackProps(config: DeploymentConfig): DeliveryPi
     pipeline: settings,
     staging: environment(settings.stagingEnvironment),
     production: environment(settings.productionEnvironment),
+    runtimeBaseImage: config.runtimeBaseImage,
   };
 }
 

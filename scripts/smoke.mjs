@@ -3,8 +3,9 @@
 //
 //   MCP_URL=https://mcp.staging.example.com/mcp SMOKE_CLIENT='{"tokenUrl":…,"clientId":…,"clientSecret":…,"scope":…}' node scripts/smoke.mjs
 //
-// SMOKE_CLIENT comes from Secrets Manager (the pipeline injects it as a CodeBuild secret variable);
-// it is never printed. Checks, in order:
+// The client comes either as one JSON value in SMOKE_CLIENT or as SMOKE_TOKEN_URL, SMOKE_CLIENT_ID,
+// SMOKE_CLIENT_SECRET and SMOKE_SCOPE (what scripts/smoke-staging.sh reads from the staging account);
+// the secret is never printed. Checks, in order:
 //   1. GET /healthz and /readyz answer 200 (retried for a while: DNS and targets settle after a deploy)
 //   2. an MCP request without a token is refused with 401 and a WWW-Authenticate challenge
 //   3. a client-credentials token from the token endpoint
@@ -32,10 +33,19 @@ function settings() {
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(endpoint.hostname);
   if (endpoint.protocol !== 'https:' && !loopback) fail('configuration', `MCP_URL must use https (got "${url}")`);
   let client;
-  try {
-    client = JSON.parse(process.env.SMOKE_CLIENT ?? '');
-  } catch {
-    fail('configuration', 'SMOKE_CLIENT must be the JSON secret {"tokenUrl","clientId","clientSecret","scope"}');
+  if (process.env.SMOKE_CLIENT === undefined && process.env.SMOKE_CLIENT_SECRET !== undefined) {
+    client = {
+      tokenUrl: process.env.SMOKE_TOKEN_URL,
+      clientId: process.env.SMOKE_CLIENT_ID,
+      clientSecret: process.env.SMOKE_CLIENT_SECRET,
+      scope: process.env.SMOKE_SCOPE,
+    };
+  } else {
+    try {
+      client = JSON.parse(process.env.SMOKE_CLIENT ?? '');
+    } catch {
+      fail('configuration', 'SMOKE_CLIENT must be the JSON {"tokenUrl","clientId","clientSecret","scope"}, or set SMOKE_TOKEN_URL, SMOKE_CLIENT_ID and SMOKE_CLIENT_SECRET');
+    }
   }
   for (const key of ['tokenUrl', 'clientId', 'clientSecret']) {
     if (typeof client?.[key] !== 'string' || client[key].length === 0) fail('configuration', `SMOKE_CLIENT lacks "${key}"`);

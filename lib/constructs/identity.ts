@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { RegionalParameters } from './regional-parameters.js';
 
 /** One OAuth scope of the MCP resource server. */
 export interface IdentityScope {
@@ -53,6 +54,12 @@ export interface IdentityParameterNames {
   readonly userPoolId: string;
   /** Parameter that receives the comma-separated app client ids the runtime accepts. */
   readonly clientIds: string;
+  /**
+   * Parameter that receives the client id of one machine client.
+   *
+   * @default - machine client ids are not published
+   */
+  readonly machineClientId?: (client: string) => string;
 }
 
 /** Properties of an {@link Identity}. */
@@ -100,11 +107,25 @@ export interface IdentityProps {
    */
   readonly parameterNames?: IdentityParameterNames;
   /**
+   * Further regions that get their own copy of every parameter, so that a service there never reads
+   * this region's parameters when a task starts.
+   *
+   * @default - none
+   */
+  readonly parameterRegions?: readonly string[];
+  /**
    * What happens to the user pool when it leaves the stack.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except after a failed first create)
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deletion protection of the user pool. Leave it off for the first deployment: a failed first create
+   * rolls back by deleting the pool, which deletion protection refuses.
+   *
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -131,6 +152,8 @@ export class Identity extends Construct {
   public readonly issuerUrl: string;
   /** Every app client id the runtime should accept. */
   public readonly clientIds: readonly string[];
+  /** The copies of the parameters in the other service regions, when there are any. */
+  public readonly regionalParameters?: RegionalParameters;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -169,8 +192,8 @@ export class Identity extends Construct {
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: FeaturePlan.PLUS,
       standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
-      deletionProtection: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      deletionProtection: props.deletionProtection ?? false,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const scopes = props.scopes.map((s) => new ResourceServerScope({ scopeName: s.name, scopeDescription: s.description }));
@@ -255,16 +278,38 @@ export class Identity extends Construct {
     ];
 
     if (props.parameterNames) {
+      const names = props.parameterNames;
+      const values: Record<string, string> = {
+        [names.userPoolId]: this.userPool.userPoolId,
+        [names.clientIds]: Fn.join(',', [...this.clientIds]),
+      };
       new StringParameter(this, 'UserPoolIdParameter', {
-        parameterName: props.parameterNames.userPoolId,
-        stringValue: this.userPool.userPoolId,
-        description: 'Cognito user pool id of the MCP server (read by the service in every region)',
+        parameterName: names.userPoolId,
+        stringValue: values[names.userPoolId]!,
+        description: 'Cognito user pool id of the MCP server (read by the service when a task starts)',
       });
       new StringParameter(this, 'ClientIdsParameter', {
-        parameterName: props.parameterNames.clientIds,
-        stringValue: Fn.join(',', [...this.clientIds]),
+        parameterName: names.clientIds,
+        stringValue: values[names.clientIds]!,
         description: 'Comma-separated Cognito app client ids the MCP server accepts',
       });
+      if (names.machineClientId) {
+        for (const [name, client] of Object.entries(machineClients)) {
+          const parameterName = names.machineClientId(name);
+          values[parameterName] = client.userPoolClientId;
+          new StringParameter(this, `MachineClientIdParameter${name}`, {
+            parameterName,
+            stringValue: client.userPoolClientId,
+            description: `Client id of the machine client "${name}"`,
+          });
+        }
+      }
+      if ((props.parameterRegions ?? []).length > 0) {
+        this.regionalParameters = new RegionalParameters(this, 'RegionalParameters', {
+          parameters: values,
+          regions: props.parameterRegions ?? [],
+        });
+      }
     }
   }
 }

@@ -1,10 +1,19 @@
+import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import {
+  CfnSecurityGroupEgress,
+  CfnSecurityGroupIngress,
+  type IVpc,
+  Peer,
+  Port,
+  SecurityGroup,
+  SubnetType,
+} from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
   AlarmBehavior,
@@ -38,9 +47,10 @@ import { Effect, Grant, type IGrantable, type IPrincipal, PolicyStatement } from
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { IamPermission } from '../../runtime/src/tools/definition.js';
 import { COLLECTOR_MEMORY_LIMIT_MIB, COLLECTOR_OTLP_HTTP_PORT, otelCollectorConfig } from '../otel-collector-config.js';
+import { idsInStack } from '../naming.js';
 import { toolPolicyStatements } from '../tool-permissions.js';
 import { grantSessionStore } from './session-table.js';
 
@@ -78,7 +88,7 @@ export type McpServiceAuth =
        * parameter lives in the primary region, and CDK imports parameters of the stack's region only.
        */
       readonly userPoolIdParameterArn: string;
-      /** ARN of the SSM parameter holding the comma-separated accepted client ids (primary region). */
+      /** ARN of the SSM parameter holding the comma-separated accepted client ids (this region's copy). */
       readonly clientIdsParameterArn: string;
       /** Managed login base URL. */
       readonly domainUrl: string;
@@ -106,6 +116,20 @@ export interface McpServiceProps {
    * @default - built from `runtime/Dockerfile` with the repository root as context
    */
   readonly image?: ContainerImage;
+  /**
+   * Base image the runtime image is built on (`NODE_IMAGE` build argument of `runtime/Dockerfile`),
+   * pinned by digest. Ignored when `image` is given.
+   *
+   * @default - the Dockerfile's own default
+   */
+  readonly runtimeBaseImage?: string;
+  /**
+   * Deletion protection of the load balancer. Leave it off for the first deployment: a failed first
+   * create rolls back by deleting the load balancer, which deletion protection refuses.
+   *
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
   /**
    * Image of the OpenTelemetry collector sidecar (AWS Distro for OpenTelemetry), pinned by digest:
    * `<repository>:<tag>@sha256:<digest>`.
@@ -237,6 +261,8 @@ export class McpService extends Construct implements IGrantable {
   public readonly accessLogBucket: Bucket;
   /** The task role's principal. */
   public readonly grantPrincipal: IPrincipal;
+  /** The load balancer's and the tasks' security groups. */
+  private readonly securityGroups: readonly SecurityGroup[];
 
   constructor(scope: Construct, id: string, props: McpServiceProps) {
     super(scope, id);
@@ -259,10 +285,11 @@ export class McpService extends Construct implements IGrantable {
     if (memoryLimitMiB < 512) throw new Error(`memoryLimitMiB must be at least 512 (got ${memoryLimitMiB})`);
 
     // Logs -----------------------------------------------------------------------------------------
+    // Log groups outlive the stack, except after a failed first create, so that a retry starts clean.
     this.logGroup = new LogGroup(this, 'Logs', {
       encryptionKey: props.logKey,
       retention: logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     if (!PINNED_IMAGE.test(props.otelCollectorImage)) {
       throw new Error(`otelCollectorImage must be pinned by digest, <repository>:<tag>@sha256:<64 hex digits> (got "${props.otelCollectorImage}")`);
@@ -270,7 +297,7 @@ export class McpService extends Construct implements IGrantable {
     this.collectorLogGroup = new LogGroup(this, 'CollectorLogs', {
       encryptionKey: props.logKey,
       retention: logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // Task -----------------------------------------------------------------------------------------
@@ -286,6 +313,8 @@ export class McpService extends Construct implements IGrantable {
     });
 
     this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      // Named after the stack, not the app path, so `cdk deploy` and the pipeline share the family.
+      family: `${stack.stackName}-${idsInStack(this).join('-')}`,
       cpu: props.cpu ?? 512,
       memoryLimitMiB,
       runtimePlatform: {
@@ -321,7 +350,7 @@ export class McpService extends Construct implements IGrantable {
     } else {
       environment.MCP_COGNITO_DOMAIN = props.auth.domainUrl;
       environment.MCP_COGNITO_RESOURCE_SERVER_ID = props.auth.resourceServerId;
-      // Not secret: delivered through ECS secrets because ECS reads SSM parameters across regions by ARN.
+      // Not secret: delivered through ECS secrets, which read SSM parameters by ARN when a task starts.
       secrets.MCP_COGNITO_USER_POOL_ID = new SsmParameterByArn(props.auth.userPoolIdParameterArn);
       secrets.MCP_COGNITO_CLIENT_IDS = new SsmParameterByArn(props.auth.clientIdsParameterArn);
     }
@@ -334,7 +363,11 @@ export class McpService extends Construct implements IGrantable {
     const app = this.taskDefinition.addContainer('App', {
       image:
         props.image ??
-        ContainerImage.fromAsset(REPOSITORY_ROOT, { file: 'runtime/Dockerfile', platform: Platform.LINUX_AMD64 }),
+        ContainerImage.fromAsset(REPOSITORY_ROOT, {
+          file: 'runtime/Dockerfile',
+          platform: Platform.LINUX_AMD64,
+          buildArgs: props.runtimeBaseImage ? { NODE_IMAGE: props.runtimeBaseImage } : undefined,
+        }),
       essential: true,
       memoryLimitMiB: memoryLimitMiB - COLLECTOR_MEMORY_LIMIT_MIB,
       readonlyRootFilesystem: true,
@@ -453,6 +486,7 @@ export class McpService extends Construct implements IGrantable {
     taskSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'AWS APIs, the image registry and the token issuer');
     taskSecurityGroup.addIngressRule(loadBalancerSecurityGroup, Port.tcp(RUNTIME_PORT), 'HTTPS from the load balancer');
     loadBalancerSecurityGroup.addEgressRule(taskSecurityGroup, Port.tcp(RUNTIME_PORT), 'HTTPS to the tasks');
+    this.securityGroups = [loadBalancerSecurityGroup, taskSecurityGroup];
 
     this.accessLogBucket = new Bucket(this, 'AccessLogs', {
       // Load balancer access logs support SSE-S3 only.
@@ -468,6 +502,9 @@ export class McpService extends Construct implements IGrantable {
           noncurrentVersionExpiration: Duration.days(30),
         },
       ],
+      // Plain RETAIN, also after a failed first create: load balancer log delivery writes a test object as
+      // soon as logging is on, and CloudFormation cannot delete a bucket that holds objects, so deleting
+      // it in a rollback would fail. The name is generated, so a retry never collides with it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -516,12 +553,22 @@ export class McpService extends Construct implements IGrantable {
       vpcSubnets: { subnetType: SubnetType.PUBLIC },
       internetFacing: true,
       securityGroup: loadBalancerSecurityGroup,
-      deletionProtection: true,
+      deletionProtection: props.deletionProtection ?? false,
       dropInvalidHeaderFields: true,
       idleTimeout: Duration.seconds(idleTimeoutSeconds),
       http2Enabled: true,
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
+    if (!(props.deletionProtection ?? false)) {
+      const reason =
+        'Off for the first deployment only (configuration key deletionProtection): CloudFormation rolls a failed ' +
+        'first create back by deleting the load balancer, which deletion protection refuses (ROLLBACK_FAILED). The ' +
+        'load balancer holds no data; the runbook switches protection on once the first deployment succeeded.';
+      Validations.of(this.loadBalancer).acknowledge(
+        { id: 'NIST.800.53.R5-ELBDeletionProtectionEnabled', reason },
+        { id: 'cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check', reason },
+      );
+    }
 
     this.targetGroup = new ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
@@ -580,16 +627,41 @@ export class McpService extends Construct implements IGrantable {
     this.service.attachToApplicationTargetGroup(this.targetGroup);
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+    // Policy names from the stack name, not the app path, so `cdk deploy` and the pipeline agree.
+    const policyName = (name: string) => `${stack.stackName}-${[...idsInStack(this), name].join('-')}`;
     scaling.scaleOnCpuUtilization('CpuScaling', {
+      policyName: policyName('CpuScaling'),
       targetUtilizationPercent: props.cpuTargetPercent ?? 60,
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
     });
     scaling.scaleOnRequestCount('RequestScaling', {
+      policyName: policyName('RequestScaling'),
       requestsPerTarget: props.requestsPerTaskPerMinute ?? 1000,
       targetGroup: this.targetGroup,
       scaleInCooldown: Duration.minutes(5),
       scaleOutCooldown: Duration.minutes(1),
+    });
+    this.nameSecurityGroupRulesInsideTheStack();
+  }
+
+  /**
+   * CDK names a rule between two security groups after the peer's id in the whole app, which differs
+   * between `cdk deploy` (stages at the app root) and the pipeline (stages inside the pipeline stack),
+   * so moving between the two would replace the rules. Name each such rule from its path inside the
+   * stack instead (at synth, after every rule exists).
+   */
+  private nameSecurityGroupRulesInsideTheStack(): void {
+    const renames = this.securityGroups.map((group) => [group.uniqueId, idsInStack(group).join('')] as const);
+    Aspects.of(this).add({
+      visit(node: IConstruct) {
+        if (!(node instanceof CfnSecurityGroupIngress || node instanceof CfnSecurityGroupEgress)) return;
+        const path = idsInStack(node).join('/');
+        const stable = renames.reduce((key, [appWide, inStack]) => key.split(appWide).join(inStack), path);
+        if (stable === path) return;
+        const digest = createHash('sha256').update(stable).digest('hex').slice(0, 8).toUpperCase();
+        node.overrideLogicalId(`${stable.replace(/[^A-Za-z0-9]/g, '').slice(0, 200)}${digest}`);
+      },
     });
   }
 

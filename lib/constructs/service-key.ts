@@ -14,7 +14,7 @@ export interface ServiceKeyProps {
   /**
    * What happens to the key when it leaves the stack. Logs stay unreadable without it.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except after a failed first create)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -38,7 +38,7 @@ export class ServiceKey extends Construct {
       description: props.description ?? 'Encrypts the MCP service logs and alarm notifications',
       enableKeyRotation: true,
       rotationPeriod: Duration.days(365),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     key.addToResourcePolicy(

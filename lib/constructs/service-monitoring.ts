@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -18,6 +18,7 @@ import {
   HttpCodeElb,
   HttpCodeTarget,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -157,7 +158,8 @@ export class ServiceMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceMonitoringProps) {
     super(scope, id);
-    const region = Stack.of(this).region;
+    const stack = Stack.of(this);
+    const region = stack.region;
     const t = props.thresholds ?? {};
     const ns = props.metricsNamespace;
     const service = props.serviceName;
@@ -170,6 +172,20 @@ export class ServiceMonitoring extends Construct {
       masterKey: props.topicKey,
       enforceSSL: true,
     });
+    // enforceSSL writes a topic policy, which replaces the default one that let CloudWatch publish:
+    // allow it again, for this account's alarms in this region only.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
     for (const email of props.alarmEmails ?? []) {
       this.topic.addSubscription(new EmailSubscription(email));
     }
@@ -222,6 +238,9 @@ export class ServiceMonitoring extends Construct {
       label: 'running tasks',
     });
     const healthyTargets = tg.healthyHostCount({ statistic: 'Minimum', period: minute, label: 'healthy targets' });
+    // Route 53 evaluates only single-metric alarms (top-level MetricName, Namespace, Statistic): a
+    // label would make CDK write the metric-query form, which a health check cannot follow.
+    const healthyTargetsForRoute53 = tg.healthyHostCount({ statistic: 'Minimum', period: minute });
 
     const tableMetric = (metricName: string, dimensions: Record<string, string>, statistic: string, label: string) =>
       new Metric({
@@ -301,7 +320,7 @@ export class ServiceMonitoring extends Construct {
           ? ComparisonOperator.LESS_THAN_THRESHOLD
           : ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: options.evaluationPeriods ?? 5,
-        datapointsToAlarm: options.datapointsToAlarm ?? 3,
+        datapointsToAlarm: options.datapointsToAlarm === 'all' ? undefined : (options.datapointsToAlarm ?? 3),
         treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
         alarmDescription: options.description,
       });
@@ -339,11 +358,13 @@ export class ServiceMonitoring extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
       description: `Fewer than ${props.minRunningTasks ?? 2} tasks run in ${region}: the service has lost its AZ redundancy.`,
     });
-    this.regionHealthAlarm = alarm('RegionHealthAlarm', healthyTargets, {
+    this.regionHealthAlarm = alarm('RegionHealthAlarm', healthyTargetsForRoute53, {
       threshold: 1,
       below: true,
+      // Two of two periods, written without DatapointsToAlarm: Route 53's copy of the alarm
+      // configuration has no field for "M out of N".
       evaluationPeriods: 2,
-      datapointsToAlarm: 2,
+      datapointsToAlarm: 'all',
       treatMissingData: TreatMissingData.BREACHING,
       description: `No healthy target in ${region}: Route 53 takes this region out of the latency records.`,
     });
@@ -422,6 +443,7 @@ interface AlarmOptions {
   readonly description: string;
   readonly below?: boolean;
   readonly evaluationPeriods?: number;
-  readonly datapointsToAlarm?: number;
+  /** Breaching periods that raise the alarm; `'all'` writes no `DatapointsToAlarm` (every period). */
+  readonly datapointsToAlarm?: number | 'all';
   readonly treatMissingData?: TreatMissingData;
 }

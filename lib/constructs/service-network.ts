@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import {
   FlowLogDestination,
   FlowLogTrafficType,
@@ -10,6 +10,7 @@ import {
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { idsInStack } from '../naming.js';
 
 /** Properties of a {@link ServiceNetwork}. */
 export interface ServiceNetworkProps {
@@ -89,12 +90,19 @@ export class ServiceNetwork extends Construct {
     this.flowLogGroup = new LogGroup(this, 'FlowLogs', {
       encryptionKey: props.logKey,
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted; removed with the rollback of a failed first create.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const flowLog = this.vpc.addFlowLog('FlowLog', {
       destination: FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
       trafficType: FlowLogTrafficType.ALL,
     });
+
+    // CDK tags the VPC's resources with `Name` = their path in the whole app, which differs between
+    // `cdk deploy` and the pipeline; name them from the stack name and their path inside the stack.
+    for (const named of [this.vpc, ...this.vpc.publicSubnets, ...this.vpc.privateSubnets]) {
+      Tags.of(named).add('Name', `${stack.stackName}/${idsInStack(named).join('/')}`, { priority: 200 });
+    }
 
     for (const subnet of this.vpc.publicSubnets) {
       Validations.of(subnet).acknowledge({

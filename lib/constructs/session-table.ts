@@ -25,11 +25,20 @@ export interface SessionTableProps {
    */
   readonly replicaRegions?: readonly string[];
   /**
-   * What happens to the table (and its replicas) when it leaves the stack.
+   * What happens to the table (and its replicas) when it leaves the stack. The default keeps it,
+   * except after a failed first create (`RetainExceptOnCreate`), so that a retry does not find a
+   * table of the same fixed name in its way.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on every replica. Leave it off for the first deployment: a failed
+   * first create rolls back by deleting the table, which deletion protection refuses.
+   *
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -68,9 +77,9 @@ export class SessionTable extends Construct {
       // would need one key per replica region created before the table; see the README.
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
+      deletionProtection: props.deletionProtection ?? false,
       replicas: replicaRegions.map((replicaRegion) => ({ region: replicaRegion })),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
   }
 

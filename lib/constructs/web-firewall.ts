@@ -1,9 +1,10 @@
-import { ArnFormat, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { idsInStack } from '../naming.js';
 
 /** Properties of a {@link WebFirewall}. */
 export interface WebFirewallProps {
@@ -12,9 +13,10 @@ export interface WebFirewallProps {
   /** Key that encrypts the WAF log group. */
   readonly logKey: IKey;
   /**
-   * Requests one client IP may send per evaluation window before it is blocked.
+   * Requests one client IP may send per evaluation window before it is blocked. Size it for every
+   * user behind one corporate NAT address, each allowed 600 requests per minute by the runtime.
    *
-   * @default 1000
+   * @default 30000
    */
   readonly rateLimit?: number;
   /**
@@ -31,15 +33,28 @@ export interface WebFirewallProps {
   readonly logRetention?: RetentionDays;
 }
 
+/**
+ * Body rules of the core rule set that only count. An MCP request body is a JSON-RPC message whose tool
+ * arguments legitimately hold HTML (a page to summarise), file paths (`../config.yaml`) and URLs
+ * (`http://169.254.169.254/…` in a runbook): these rules would block such calls with an HTML 403 that no
+ * MCP client understands. The runtime validates every argument against the tool's strict schema, refuses
+ * credential values, and no tool renders HTML, reads local files by path or fetches URLs; the rules'
+ * matches stay visible in the WAF metrics and logs. The query-string, URI and header variants still block.
+ */
+export const COUNTED_BODY_RULES = [
+  'CrossSiteScripting_BODY',
+  'GenericLFI_BODY',
+  'GenericRFI_BODY',
+  'EC2MetaDataSSRF_BODY',
+  // MCP tool calls carry JSON bodies above the rule's 8 KB limit; the runtime enforces its own body
+  // limit (MCP_MAX_BODY_BYTES) and answers 413.
+  'SizeRestrictions_BODY',
+] as const;
+
 /** AWS managed rule groups in evaluation order, with rules switched to count where the runtime does the job. */
 const MANAGED_RULE_GROUPS: ReadonlyArray<{ name: string; countRules?: readonly string[] }> = [
   { name: 'AWSManagedRulesAmazonIpReputationList' },
-  {
-    name: 'AWSManagedRulesCommonRuleSet',
-    // MCP tool calls carry JSON bodies above the rule's 8 KB limit; the runtime enforces its own body
-    // limit (MCP_MAX_BODY_BYTES) and answers 413, so this rule only counts.
-    countRules: ['SizeRestrictions_BODY'],
-  },
+  { name: 'AWSManagedRulesCommonRuleSet', countRules: COUNTED_BODY_RULES },
   { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
 ];
 
@@ -56,7 +71,7 @@ export class WebFirewall extends Construct {
 
   constructor(scope: Construct, id: string, props: WebFirewallProps) {
     super(scope, id);
-    const rateLimit = props.rateLimit ?? 1000;
+    const rateLimit = props.rateLimit ?? 30_000;
     if (!Number.isInteger(rateLimit) || rateLimit < 10) {
       throw new Error(`rateLimit must be an integer of at least 10 (got ${rateLimit})`);
     }
@@ -64,7 +79,10 @@ export class WebFirewall extends Construct {
     if (![60, 120, 300, 600].includes(window)) {
       throw new Error(`rateLimitWindowSeconds must be 60, 120, 300 or 600 (got ${window})`);
     }
-    const metricPrefix = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    // From the stack name and the construct's path inside the stack, not the whole app path, so that
+    // `cdk deploy` and the pipeline (where stages sit elsewhere in the tree) name the log group alike.
+    const stack = Stack.of(this);
+    const metricPrefix = `${stack.stackName}-${idsInStack(this).join('-')}`.replace(/[^A-Za-z0-9-]/g, '').slice(0, 64);
     const visibility = (name: string): CfnWebACL.VisibilityConfigProperty => ({
       cloudWatchMetricsEnabled: true,
       sampledRequestsEnabled: true,
@@ -116,7 +134,8 @@ export class WebFirewall extends Construct {
       logGroupName: `aws-waf-logs-${metricPrefix}`,
       encryptionKey: props.logKey,
       retention: props.logRetention ?? RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept when the stack is deleted; removed with the rollback of a failed first create.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     new CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,

@@ -8,6 +8,8 @@ export interface DataStackProps extends StackProps {
   readonly tableName: string;
   /** Service regions besides this stack's region; each gets a replica. */
   readonly replicaRegions: readonly string[];
+  /** DynamoDB deletion protection (off for the first deployment). */
+  readonly deletionProtection: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export class DataStack extends Stack {
     this.sessionTable = new SessionTable(this, 'SessionTable', {
       tableName: props.tableName,
       replicaRegions: props.replicaRegions,
+      deletionProtection: props.deletionProtection,
     });
   }
 }

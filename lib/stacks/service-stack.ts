@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
@@ -13,7 +13,7 @@ import { ServiceKey } from '../constructs/service-key.js';
 import { ServiceMonitoring } from '../constructs/service-monitoring.js';
 import { ServiceNetwork } from '../constructs/service-network.js';
 import { WebFirewall } from '../constructs/web-firewall.js';
-import type { DeploymentNames } from '../naming.js';
+import { type DeploymentNames, idsInStack } from '../naming.js';
 
 /** Properties of a {@link ServiceStack}. */
 export interface ServiceStackProps extends StackProps {
@@ -29,6 +29,12 @@ export interface ServiceStackProps extends StackProps {
    * @default - built from `runtime/Dockerfile`
    */
   readonly image?: ContainerImage;
+  /**
+   * Base image of the runtime image, pinned by digest.
+   *
+   * @default - the Dockerfile's default
+   */
+  readonly runtimeBaseImage?: string;
 }
 
 /**
@@ -66,6 +72,9 @@ export class ServiceStack extends Stack {
       domainName: env.domainName,
       validation: CertificateValidation.fromDns(zone),
     });
+    // CDK tags the certificate with its path in the whole app, which differs between `cdk deploy` and the
+    // pipeline; name it from the stack instead, so both write the same template.
+    Tags.of(certificate).add('Name', `${this.stackName}/${idsInStack(certificate).join('/')}`, { priority: 200 });
 
     const sessionTable = TableV2.fromTableName(this, 'SessionTable', props.names.sessionTable);
 
@@ -77,6 +86,8 @@ export class ServiceStack extends Stack {
       auth: this.authSettings(env, props.names),
       logKey: key.key,
       image: props.image,
+      runtimeBaseImage: props.runtimeBaseImage,
+      deletionProtection: env.deletionProtection,
       otelCollectorImage: env.service.otelCollectorImage,
       cpu: env.service.cpu,
       memoryLimitMiB: env.service.memoryMiB,
@@ -143,9 +154,10 @@ export class ServiceStack extends Stack {
         audience: env.identity.audience ?? publicMcpUrl(env),
       };
     }
-    // The identity stack publishes these in the primary region; ECS reads them by ARN across regions.
+    // The identity stack publishes these in the primary region and copies them into every other
+    // service region: each region's tasks read their own region's copy when they start.
     const parameterArn = (name: string) =>
-      this.formatArn({ service: 'ssm', region: env.primaryRegion, resource: 'parameter', resourceName: name.replace(/^\//, '') });
+      this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
     return {
       profile: 'cognito',
       userPoolIdParameterArn: parameterArn(names.userPoolIdParameter),

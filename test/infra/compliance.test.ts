@@ -6,17 +6,8 @@ import { describe, test } from 'node:test';
 import { type App, Stack } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { addComplianceChecks } from '../../lib/compliance.js';
-import { EnvironmentStage } from '../../lib/environment-stage.js';
+import { serviceApp, type ValidationReport } from './assemblies.js';
 import { exampleConfig, newApp } from './support.js';
-
-interface Violation {
-  readonly ruleName: string;
-  readonly severity: string;
-  readonly violatingConstructs: ReadonlyArray<{ readonly constructPath?: string }>;
-}
-interface ValidationReport {
-  readonly pluginReports: ReadonlyArray<{ readonly pluginName: string; readonly violations: readonly Violation[] }>;
-}
 
 /** Synthesizes `app` into `outdir`; returns the validation report and the error synth threw, if any. */
 function synthesize(app: App, outdir: string): { report: ValidationReport; error?: unknown } {
@@ -41,29 +32,28 @@ function findingsUnder(report: ValidationReport, path: string): string[] {
   );
 }
 
-// GIVEN the app of the example configuration with the compliance checks registered
-// WHEN it is synthesized (once, shared by the tests below)
-const outdir = mkdtempSync(join(tmpdir(), 'mcp-compliance-'));
-const app = newApp({ outdir });
-addComplianceChecks(app);
-const config = exampleConfig();
-const stages = config.environments.map(
-  (environment) => new EnvironmentStage(app, environment.name, { appName: config.appName, environment }),
-);
-const result = synthesize(app, outdir);
+// GIVEN the app of the example configuration with the compliance checks registered, as bin/app.ts builds it
+// WHEN it is synthesized (once per test run, shared with the other whole-app tests)
+const result = serviceApp();
 
 describe('compliance', () => {
-  for (const stage of stages) {
-    for (const stack of stage.node.findAll().filter(Stack.isStack)) {
-      test(`${stack.node.path}: cdk-nag (AwsSolutions, NIST 800-53 rev 5) and CloudFormation Guard find nothing unacknowledged`, () => {
-        // THEN
-        assert.deepEqual(findingsUnder(result.report, stack.node.path), []);
-      });
-    }
+  test('the app holds the stacks of every environment', () => {
+    assert.deepEqual(
+      result.stacks.map((s) => s.path.split('/')[0]).filter((name, index, all) => all.indexOf(name) === index),
+      exampleConfig().environments.map((e) => e.name),
+    );
+  });
+
+  for (const stack of result.stacks) {
+    test(`${stack.path}: cdk-nag (AwsSolutions, NIST 800-53 rev 5) and CloudFormation Guard find nothing unacknowledged`, () => {
+      // THEN
+      assert.deepEqual(findingsUnder(result.report, stack.path), []);
+    });
   }
 
   test('the example app synthesizes with the checks on', () => {
     assert.equal(result.error, undefined);
+    assert.ok(result.stacks.length >= 8, 'data, identity and two service stacks per environment');
   });
 
   test('the checks run: every pack reports a non-compliant bucket', () => {

@@ -158,4 +158,36 @@ describe('deployment configuration', () => {
   test('fails naming the file when it cannot be read', () => {
     assert.throws(() => loadDeploymentConfig('config/does-not-exist.json'), /cannot read deployment configuration "config\/does-not-exist\.json"/);
   });
+
+  test('fails when the WAF rate limit would block one user working at the runtime limit (a whole NAT shares one address)', () => {
+    const message = errorAfter((json) => {
+      json.environments[0].waf = { rateLimit: 1000 };
+    });
+    assert.match(message, /environments\[0\]\.waf\.rateLimit: must admit at least one user .* 3000 per 300 s.*\(got 1000\)/);
+  });
+
+  test('sizes the default WAF rate limit for ten users behind one NAT address', () => {
+    const json = exampleConfigJson() as LooseJson;
+    delete json.environments[0].waf;
+    assert.equal(parseDeploymentConfig(json).environments[0]!.waf.rateLimit, 30_000);
+  });
+
+  test('starts without resource deletion protection, so a failed first create rolls back', () => {
+    const config = parseDeploymentConfig(exampleConfigJson());
+    assert.deepEqual(config.environments.map((e) => e.deletionProtection), [false, false]);
+  });
+
+  test('fails when the runtime base image is not pinned by digest', () => {
+    const message = errorAfter((json) => {
+      json.runtimeBaseImage = 'public.ecr.aws/docker/library/node:22-bookworm-slim';
+    });
+    assert.match(message, /runtimeBaseImage: must be an image pinned by digest/);
+  });
+
+  test('fails when the smoke test client is not a machine client of staging', () => {
+    const message = errorAfter((json) => {
+      json.pipeline.smokeTestClient = 'nobody';
+    });
+    assert.match(message, /pipeline\.smokeTestClient: must name a machine client of the staging environment's Cognito identity \["smoke-test"\] \(got "nobody"\)/);
+  });
 });

@@ -64,11 +64,45 @@ describe('Identity', () => {
     });
   });
 
-  test('keeps the pool when the stack is deleted and protects it from deletion', () => {
+  test('keeps the pool when the stack is deleted, but not after a failed first create, which deletion protection would block', () => {
     template.hasResource('AWS::Cognito::UserPool', {
-      DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }),
     });
+  });
+
+  test('protects the pool from deletion when asked (after the first deployment)', () => {
+    // GIVEN
+    const stack = new Stack(newApp(), 'Identity', { env });
+    // WHEN
+    new Identity(stack, 'Identity', { ...props, deletionProtection: true });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
+  });
+
+  test('copies every parameter into each other service region, with the value it has here', () => {
+    // GIVEN
+    const stack = new Stack(newApp(), 'Identity', { env });
+    // WHEN
+    new Identity(stack, 'Identity', {
+      ...props,
+      parameterNames: { ...props.parameterNames!, machineClientId: (name) => `/kit/test/machine-clients/${name}/client-id` },
+      parameterRegions: ['eu-central-1'],
+    });
+    // THEN
+    const copies = Object.values(Template.fromStack(stack).findResources('Custom::AWS')).map(
+      (r) => JSON.parse(JSON.stringify(r.Properties.Create)) as unknown,
+    );
+    const calls = copies.map((create) => JSON.stringify(create));
+    for (const name of ['/kit/test/user-pool-id', '/kit/test/client-ids', '/kit/test/machine-clients/smoke-test/client-id']) {
+      const call = calls.find((c) => c.includes(`\\"Name\\":\\"${name}\\"`));
+      assert.ok(call, `no copy of ${name}`);
+      assert.match(call, /\\"region\\":\\"eu-central-1\\"/);
+      assert.match(call, /\\"action\\":\\"putParameter\\"/);
+      assert.match(call, /\\"Overwrite\\":true/);
+    }
+    assert.equal(copies.length, 3);
   });
 
   test('declares the configured scopes on one resource server', () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { addComplianceChecks } from '../../lib/compliance.js';
-import { DeliveryPipelineStack, deliveryPipelineStackProps } from '../../pipeline/delivery-pipeline-stack.js';
-import { exampleConfig, newApp } from './support.js';
+import { CDK_ASSETS_VERSION, deliveryPipelineStackProps } from '../../pipeline/delivery-pipeline-stack.js';
+import { pipelineApp } from './assemblies.js';
+import { exampleConfig } from './support.js';
 
 interface Action {
   readonly stage: string;
@@ -29,21 +28,15 @@ interface CfnAction {
   readonly Configuration?: Record<string, unknown>;
 }
 
-// GIVEN the pipeline of the example configuration, with the compliance checks registered
-// WHEN it is synthesized (once, shared by every test of this file)
+// GIVEN the pipeline of the example configuration, with the compliance checks registered, as bin/pipeline.ts builds it
+// WHEN it is synthesized (once per test run, shared with the other whole-app tests)
 const config = exampleConfig();
-const outdir = mkdtempSync(join(tmpdir(), 'mcp-pipeline-'));
-const app = newApp({ outdir });
-addComplianceChecks(app);
+const synthesized = pipelineApp();
+const outdir = synthesized.outdir;
 const props = deliveryPipelineStackProps(config);
-const stack = new DeliveryPipelineStack(app, 'Pipeline', props);
-let synthError: unknown;
-try {
-  app.synth();
-} catch (error) {
-  synthError = error;
-}
-const template = Template.fromJSON(JSON.parse(readFileSync(join(outdir, 'Pipeline.template.json'), 'utf8')));
+const stack = synthesized.stacks.find((s) => s.path === 'Pipeline')!;
+const synthError = synthesized.error;
+const template = Template.fromJSON(synthesized.template(stack));
 
 const actions: Action[] = (() => {
   const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
@@ -175,18 +168,91 @@ describe('DeliveryPipelineStack', () => {
     );
   });
 
-  test('smoke-tests staging over MCP after every staging deployment, with the client secret from Secrets Manager', () => {
+  test('smoke-tests staging over MCP after every staging deployment, with no hand-copied secret', () => {
     assert.ok(smokeTest, 'no smoke test');
     for (const deployment of deployments('staging')) assert.ok(before(deployment, smokeTest), `${deployment.name} runs after the smoke test`);
+    const readerRole = `arn:aws:iam::${staging.account}:role/${config.appName}-staging-smoke-test-reader`;
     template.hasResourceProperties('AWS::CodeBuild::Project', {
       Environment: Match.objectLike({
         EnvironmentVariables: Match.arrayWith([
-          { Name: 'SMOKE_CLIENT', Type: 'SECRETS_MANAGER', Value: config.pipeline!.smokeTestSecretName },
           { Name: 'MCP_URL', Type: 'PLAINTEXT', Value: `https://${staging.domainName}/mcp` },
+          { Name: 'SMOKE_ROLE_ARN', Type: 'PLAINTEXT', Value: readerRole },
+          { Name: 'SMOKE_CLIENT_ID_PARAMETER', Type: 'PLAINTEXT', Value: `/${config.appName}/staging/identity/machine-clients/smoke-test/client-id` },
         ]),
       }),
-      Source: Match.objectLike({ BuildSpec: Match.stringLikeRegexp('node scripts/smoke.mjs') }),
+      Source: Match.objectLike({ BuildSpec: Match.stringLikeRegexp('bash scripts/smoke-staging.sh') }),
     });
+    // Nothing the user must create in the toolchain account before the first run.
+    for (const project of Object.values(template.findResources('AWS::CodeBuild::Project'))) {
+      const variables = (project.Properties.Environment.EnvironmentVariables ?? []) as Array<{ Type: string }>;
+      assert.deepEqual(variables.filter((v) => v.Type === 'SECRETS_MANAGER'), []);
+    }
+    // The smoke project's role, with its fixed name, may assume the staging reader role and nothing else of STS.
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: `${config.appName}-smoke-test` });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sts:AssumeRole', Resource: readerRole })]) },
+    });
+  });
+
+  test('the staging identity stack lets only the smoke role read the smoke client, read-only', () => {
+    const identity = synthesized.stacks.find((s) => s.stackName === `${config.appName}-staging-identity`)!;
+    const identityTemplate = Template.fromJSON(synthesized.template(identity));
+    identityTemplate.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: `${config.appName}-staging-smoke-test-reader`,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { AWS: `arn:aws:iam::${config.pipeline!.account}:root` },
+            Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${config.pipeline!.account}:role/${config.appName}-smoke-test` } },
+          }),
+        ],
+      },
+    });
+    const actions = Object.values(identityTemplate.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('SmokeTestAccess'))
+      .flatMap((p) => (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((st) => [st.Action].flat()));
+    assert.deepEqual(actions.sort(), ['cognito-idp:DescribeUserPoolClient', 'ssm:GetParameter']);
+  });
+
+  test('the source action may use the connection with the IAM prefix of its ARN', () => {
+    // GIVEN the configured ARN is a codeconnections one
+    assert.match(config.pipeline!.connectionArn, /^arn:aws:codeconnections:/);
+    // THEN
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+    );
+    const onConnection = statements.filter((st) => st.Resource === config.pipeline!.connectionArn);
+    assert.deepEqual(onConnection.map((st) => st.Action), ['codeconnections:UseConnection']);
+  });
+
+  test('the asset-publishing steps install the pinned cdk-assets', () => {
+    const specs = Object.values(template.findResources('AWS::CodeBuild::Project')).map((p) => String(p.Properties.Source.BuildSpec));
+    const installs = specs.flatMap((spec) => spec.match(/npm install -g cdk-assets@[^"\\ ]+/g) ?? []);
+    assert.ok(installs.length > 0, 'no asset-publishing step');
+    assert.deepEqual([...new Set(installs)], [`npm install -g cdk-assets@${CDK_ASSETS_VERSION}`]);
+    assert.match(CDK_ASSETS_VERSION, /^\d+\.\d+\.\d+$/);
+  });
+
+  test('builds the runtime image on the base image pinned in the configuration', () => {
+    const manifests = readdirSync(join(outdir, 'assembly-Pipeline-Staging')).filter((f) => f.endsWith('.assets.json'));
+    const images = manifests.flatMap((file) =>
+      Object.values(
+        (JSON.parse(readFileSync(join(outdir, 'assembly-Pipeline-Staging', file), 'utf8')) as {
+          dockerImages: Record<string, { source: { dockerBuildArgs?: Record<string, string> } }>;
+        }).dockerImages,
+      ),
+    );
+    assert.ok(images.length > 0);
+    for (const image of images) {
+      assert.equal(image.source.dockerBuildArgs?.NODE_IMAGE, config.runtimeBaseImage);
+    }
+    assert.match(config.runtimeBaseImage, /^public\.ecr\.aws\/docker\/library\/node:22[^@]*@sha256:[0-9a-f]{64}$/);
+  });
+
+  test('the Dockerfile builds on the same pinned image when built by hand', () => {
+    const dockerfile = readFileSync('runtime/Dockerfile', 'utf8');
+    assert.equal(/^ARG NODE_IMAGE=(.+)$/m.exec(dockerfile)?.[1], config.runtimeBaseImage);
+    assert.deepEqual(dockerfile.match(/^FROM .+$/gm), ['FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE} AS dependencies', 'FROM ${NODE_IMAGE}']);
   });
 
   test('holds every production deployment until a person approves, after staging and the smoke test', () => {

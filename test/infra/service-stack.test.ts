@@ -125,15 +125,21 @@ describe('ServiceStack', () => {
       assert.ok(environment.MCP_TLS_CERT_FILE && environment.MCP_TLS_KEY_FILE);
     });
 
-    test('reads the Cognito pool and client ids from the primary region parameters', () => {
+    test("reads the Cognito pool and client ids from its own region's parameters, so tasks start while the primary is down", () => {
       const secrets = appContainer(template).Secrets as Array<{ Name: string; ValueFrom: string }>;
       assert.deepEqual(
         Object.fromEntries(secrets.map((s) => [s.Name, s.ValueFrom])),
         {
-          MCP_COGNITO_USER_POOL_ID: 'arn:aws:ssm:eu-west-1:111111111111:parameter/mcp-kit/staging/identity/user-pool-id',
-          MCP_COGNITO_CLIENT_IDS: 'arn:aws:ssm:eu-west-1:111111111111:parameter/mcp-kit/staging/identity/client-ids',
+          MCP_COGNITO_USER_POOL_ID: 'arn:aws:ssm:eu-central-1:111111111111:parameter/mcp-kit/staging/identity/user-pool-id',
+          MCP_COGNITO_CLIENT_IDS: 'arn:aws:ssm:eu-central-1:111111111111:parameter/mcp-kit/staging/identity/client-ids',
         },
       );
+      const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+      );
+      const ssm = grants.filter((st) => [st.Action].flat().some((a) => a.startsWith('ssm:')));
+      assert.ok(ssm.length > 0);
+      assert.deepEqual(ssm.filter((st) => JSON.stringify(st.Resource).includes('eu-west-1')), []);
     });
 
     test('keeps the runtime keep-alive above the load balancer idle timeout', () => {
@@ -143,6 +149,21 @@ describe('ServiceStack', () => {
       const idle = Number(attributes.find((a) => a.Key === 'idle_timeout.timeout_seconds')!.Value);
       assert.ok(idle > 60, `idle timeout ${idle} must exceed the longest tool deadline (60 s)`);
       assert.ok(Number(environment.MCP_KEEP_ALIVE_SECONDS) > idle);
+    });
+
+    test('keeps its log groups and key when deleted, but not after a failed first create', () => {
+      const retained = { ...template.findResources('AWS::Logs::LogGroup'), ...template.findResources('AWS::KMS::Key') };
+      assert.ok(Object.keys(retained).length >= 5);
+      for (const [id, resource] of Object.entries(retained)) {
+        assert.equal(resource.DeletionPolicy, 'RetainExceptOnCreate', id);
+        assert.equal(resource.UpdateReplacePolicy, 'Retain', id);
+      }
+    });
+
+    test('keeps the access-log bucket (generated name) even after a failed create, which could not delete it', () => {
+      const [bucket] = Object.values(template.findResources('AWS::S3::Bucket'));
+      assert.equal(bucket!.DeletionPolicy, 'Retain');
+      assert.equal(bucket!.Properties.BucketName, undefined, 'a fixed name would collide on the retry');
     });
 
     test('writes logs to KMS-encrypted log groups with the configured retention', () => {
@@ -228,14 +249,32 @@ describe('ServiceStack', () => {
       });
     });
 
-    test('has deletion protection, drops invalid headers and writes access logs', () => {
+    test('drops invalid headers and writes access logs', () => {
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
         Scheme: 'internet-facing',
         LoadBalancerAttributes: Match.arrayWith([
-          { Key: 'deletion_protection.enabled', Value: 'true' },
           { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
           { Key: 'access_logs.s3.enabled', Value: 'true' },
         ]),
+      });
+    });
+
+    test('has no deletion protection on a first deployment, so a failed create can roll back', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'false' }]),
+      });
+    });
+
+    test('has deletion protection once the configuration switches it on', () => {
+      // GIVEN
+      const environment = exampleEnvironment('staging', (env) => {
+        env.deletionProtection = true;
+      });
+      // WHEN
+      const protectedTemplate = Template.fromStack(serviceStack({ environment }));
+      // THEN
+      protectedTemplate.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
       });
     });
 
@@ -279,12 +318,29 @@ describe('ServiceStack', () => {
           Match.objectLike({
             Name: 'RateLimitPerClientIp',
             Action: { Block: {} },
-            Statement: { RateBasedStatement: { Limit: 1000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
+            Statement: { RateBasedStatement: { Limit: 30000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
           }),
           Match.objectLike({ Name: 'AWSManagedRulesCommonRuleSet' }),
           Match.objectLike({ Name: 'AWSManagedRulesKnownBadInputsRuleSet' }),
         ]),
       });
+    });
+
+    test('only counts the core rule set body rules that match HTML, file paths and URLs in tool arguments', () => {
+      const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+      const rules = acl!.Properties.Rules as Array<{
+        Name: string;
+        Statement: { ManagedRuleGroupStatement?: { RuleActionOverrides?: Array<{ Name: string; ActionToUse: unknown }> } };
+      }>;
+      const core = rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
+      const counted = (core.Statement.ManagedRuleGroupStatement?.RuleActionOverrides ?? [])
+        .filter((o) => JSON.stringify(o.ActionToUse) === '{"Count":{}}')
+        .map((o) => o.Name);
+      for (const rule of ['CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY', 'EC2MetaDataSSRF_BODY', 'SizeRestrictions_BODY']) {
+        assert.ok(counted.includes(rule), `${rule} still blocks`);
+      }
+      // The other variants keep blocking.
+      assert.deepEqual(counted.filter((name) => !name.endsWith('_BODY')), []);
     });
 
     test('protects the load balancer', () => {
@@ -360,6 +416,25 @@ describe('ServiceStack', () => {
         assert.equal((alarm.Properties.AlarmActions as unknown[]).length, 1);
         assert.equal((alarm.Properties.OKActions as unknown[]).length, 1);
       }
+    });
+
+    test('lets CloudWatch publish this account\'s alarms to the TLS-only topic', () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: {
+                ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-central-1:111111111111:alarm:*' },
+                StringEquals: { 'aws:SourceAccount': '111111111111' },
+              },
+            }),
+          ]),
+        },
+      });
     });
 
     test('subscribes the configured e-mail addresses', () => {
@@ -461,13 +536,59 @@ describe('ServiceStack', () => {
       });
     });
 
-    test('bases the health check on the region health alarm', () => {
+    /** The health checks by logical id. */
+    const healthChecks = () => template.findResources('AWS::Route53::HealthCheck');
+    const idOf = (type: string) =>
+      Object.entries(healthChecks()).find(([, check]) => (check.Properties.HealthCheckConfig as { Type: string }).Type === type)?.[0];
+
+    test("takes the region out of DNS when either its health alarm or an HTTPS check of its endpoint fails", () => {
+      // THEN the record follows a calculated check that needs both children healthy
+      const calculated = idOf('CALCULATED');
+      assert.ok(calculated, 'no calculated health check');
+      template.hasResourceProperties('AWS::Route53::RecordSet', { SetIdentifier: 'mcp-eu-central-1', HealthCheckId: { Ref: calculated } });
+      const config = healthChecks()[calculated]!.Properties.HealthCheckConfig as { ChildHealthChecks: unknown[]; HealthThreshold: number };
+      assert.deepEqual(
+        [...config.ChildHealthChecks].map((c) => JSON.stringify(c)).sort(),
+        [{ Ref: idOf('CLOUDWATCH_METRIC') }, { Ref: idOf('HTTPS') }].map((c) => JSON.stringify(c)).sort(),
+      );
+      assert.equal(config.HealthThreshold, 2);
+    });
+
+    test('follows the region health alarm in one child', () => {
       template.hasResourceProperties('AWS::Route53::HealthCheck', {
         HealthCheckConfig: Match.objectLike({
           Type: 'CLOUDWATCH_METRIC',
           AlarmIdentifier: { Name: { Ref: Match.stringLikeRegexp('RegionHealthAlarm') }, Region: 'eu-central-1' },
         }),
       });
+    });
+
+    test("requests the health path from the region's load balancer over HTTPS in the other, so a dark region drops out", () => {
+      template.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: Match.objectLike({
+          Type: 'HTTPS',
+          FullyQualifiedDomainName: { 'Fn::GetAtt': [Match.stringLikeRegexp('LoadBalancer'), 'DNSName'] },
+          Port: 443,
+          ResourcePath: '/healthz',
+        }),
+      });
+    });
+
+    test('gives Route 53 a single-metric alarm it can evaluate', () => {
+      // Route 53's CloudWatchAlarmConfiguration needs MetricName, Namespace and a simple statistic at the
+      // top level; the metric-query form (Metrics), percentiles and "M out of N" are not supported.
+      const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+        String(a.Properties.AlarmName).endsWith('-RegionHealth'),
+      );
+      assert.ok(alarm, 'no region health alarm');
+      const p = alarm.Properties;
+      assert.equal(p.MetricName, 'HealthyHostCount');
+      assert.equal(p.Namespace, 'AWS/ApplicationELB');
+      assert.ok(['Average', 'Minimum', 'Maximum', 'Sum', 'SampleCount'].includes(p.Statistic as string), String(p.Statistic));
+      assert.equal(p.Metrics, undefined);
+      assert.equal(p.ExtendedStatistic, undefined);
+      assert.equal(p.DatapointsToAlarm, undefined);
+      assert.equal(p.Period, 60);
     });
 
     test('validates a certificate for the domain through DNS in the hosted zone', () => {

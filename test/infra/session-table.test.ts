@@ -38,14 +38,26 @@ describe('SessionTable', () => {
     assert.deepEqual(regions.sort(), ['eu-central-1', 'eu-west-1', 'us-east-1']);
   });
 
-  test('turns on point-in-time recovery and deletion protection on every replica', () => {
+  test('turns on point-in-time recovery on every replica, and no deletion protection by default', () => {
+    // A failed first create rolls back by deleting the table, which deletion protection refuses.
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
     const replicas = Object.values(tables).flatMap((t) => t.Properties.Replicas as Array<Record<string, unknown>>);
     assert.equal(replicas.length, 3);
     for (const replica of replicas) {
       assert.deepEqual(replica.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
-      assert.equal(replica.DeletionProtectionEnabled, true);
+      assert.equal(replica.DeletionProtectionEnabled, false);
     }
+  });
+
+  test('turns on deletion protection on every replica when asked (after the first deployment)', () => {
+    // GIVEN
+    const stack = new Stack(newApp(), 'Data', { env });
+    // WHEN
+    new SessionTable(stack, 'SessionTable', { replicaRegions: ['eu-central-1'], deletionProtection: true });
+    // THEN
+    const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable'));
+    const replicas = table!.Properties.Replicas as Array<Record<string, unknown>>;
+    assert.deepEqual(replicas.map((r) => r.DeletionProtectionEnabled), [true, true]);
   });
 
   test('encrypts at rest with KMS and bills on demand', () => {
@@ -55,8 +67,9 @@ describe('SessionTable', () => {
     });
   });
 
-  test('is retained when it leaves the stack', () => {
-    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  test('is retained when it leaves the stack, but removed by the rollback of a failed first create', () => {
+    // Its name is fixed: a table left behind by a failed create would stop the retry ("already exists").
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 
   test('fails when the replicas repeat the stack region', () => {

@@ -13,12 +13,14 @@ interface SmokeResult {
   readonly output: string;
 }
 
-/** Runs the smoke script as the pipeline does: the endpoint and the secret JSON in the environment. */
-async function smoke(url: string, client: Record<string, string>): Promise<SmokeResult> {
+/** Runs the smoke script with the endpoint and the client, as one JSON value or as separate variables. */
+async function smoke(url: string, client: Record<string, string>, separate = false): Promise<SmokeResult> {
   const env = {
     PATH: process.env.PATH ?? '',
     MCP_URL: url,
-    SMOKE_CLIENT: JSON.stringify(client),
+    ...(separate
+      ? { SMOKE_TOKEN_URL: client.tokenUrl, SMOKE_CLIENT_ID: client.clientId, SMOKE_CLIENT_SECRET: client.clientSecret, SMOKE_SCOPE: client.scope }
+      : { SMOKE_CLIENT: JSON.stringify(client) }),
     SMOKE_READY_DEADLINE_MS: '5000',
   };
   try {
@@ -55,6 +57,15 @@ describe('smoke test', () => {
     for (const check of ['/healthz', '/readyz', 'unauthenticated request refused', 'initialize', 'tools/list', 'tools/call whoami', 'session ended']) {
       assert.match(result.output, new RegExp(`ok {3}${check.replace('/', '\\/')}`));
     }
+    assert.ok(!result.output.includes(kit.issuer.clientSecret), 'the secret leaked into the output');
+  });
+
+  test('passes with the client in separate variables, as scripts/smoke-staging.sh hands it over', async () => {
+    // WHEN
+    const result = await smoke(kit.url, clientOf(kit), true);
+    // THEN
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /ok {3}tools\/call whoami/);
     assert.ok(!result.output.includes(kit.issuer.clientSecret), 'the secret leaked into the output');
   });
 
