@@ -12,7 +12,15 @@ import { exampleConfig } from './support.js';
  * rule, resource type, and why. Every other error, and I3510 (an IAM action whose prefix does not
  * match the resource's service), fails the test.
  */
-const LINTER_LAG: ReadonlyArray<{ rule: string; resourceType: string; reason: string }> = [
+const LINTER_LAG: ReadonlyArray<{ rule: string; resourceType: string; message?: RegExp; reason: string }> = [
+  {
+    rule: 'E3703',
+    resourceType: 'AWS::CodePipeline::Pipeline',
+    message: /^Prefer using Fn::Sub over Fn::Join with an empty delimiter$/,
+    reason:
+      'The informational style hint I1022, which cfn-lint 1.51 reports under the error id E3703 inside pipeline action ' +
+      'configurations once informational checks are included (here for I3510); CDK Pipelines writes these role ARNs.',
+  },
   {
     rule: 'E3002',
     resourceType: 'AWS::ElasticLoadBalancingV2::Listener',
@@ -119,7 +127,12 @@ describe('synthesized templates', () => {
       };
       const failing = findings
         .filter((f) => f.Level === 'Error' || f.Rule.Id === 'I3510')
-        .filter((f) => !LINTER_LAG.some((lag) => lag.rule === f.Rule.Id && lag.resourceType === typeAt(f)))
+        .filter(
+          (f) =>
+            !LINTER_LAG.some(
+              (lag) => lag.rule === f.Rule.Id && lag.resourceType === typeAt(f) && (lag.message?.test(f.Message) ?? true),
+            ),
+        )
         .map((f) => `${f.Rule.Id} ${f.Filename} ${(f.Location.Path ?? []).join('/')}: ${f.Message}`);
       assert.deepEqual(failing, [], `cfn-lint ${version}`);
       assert.ok(templates.length >= 12, 'every stack of both apps, the cross-region support stack included');
