@@ -10,6 +10,7 @@ import { createModerationProvider, findCredentialValue, redactToolResult, type M
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
 import { FleetRateLimiter } from './limits/index.js';
 import { createMcpHttpServer, type RunningServer } from './http/server.js';
+import type { InFlightSlots } from './http/slots.js';
 import type { Telemetry } from './http/telemetry.js';
 import { createObservability, type Observability } from './observability/index.js';
 import {
@@ -63,6 +64,8 @@ export interface App {
   readonly sessions: SessionStore;
   readonly observability: Observability;
   readonly limiter: ConcurrencyLimiter;
+  /** The server's in-flight slots (global and per principal). */
+  readonly slots: InFlightSlots;
   /** Drains in-flight requests and releases everything the app opened. */
   close(): Promise<void>;
 }
@@ -260,13 +263,14 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     endpoint,
     telemetry,
     scopes: [...new Set([...catalog.scopes, ...capabilities.scopes])].sort(),
-    toolSlotAvailable: (principal, name) => {
+    toolSlotAvailable: (principal, name, wanted) => {
       const tool = catalog.find(principal, name);
-      return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
+      return !tool || limiter.available(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal, wanted);
     },
     ...(principalRate ? { principalRate } : {}),
     readiness: [() => sessions.ping()],
     ...(broker ? { authz: broker.server } : {}),
+    longestToolDeadlineMs: Math.max(0, ...(overrides.tools ?? DEFAULT_TOOLS).map((tool) => tool.deadlineMs)),
   });
   let running: RunningServer;
   try {
@@ -287,6 +291,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     sessions,
     observability,
     limiter,
+    slots: running.slots,
     async close() {
       await running.close();
       await endpoint.close();

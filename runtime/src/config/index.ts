@@ -35,6 +35,9 @@ const environmentSchema = z.object({
   MCP_MAX_HEADER_BYTES: integer(8 * 1024, 128 * 1024).default(80 * 1024),
   MCP_KEEP_ALIVE_SECONDS: integer(61, 3600).default(75),
   MCP_SHUTDOWN_GRACE_SECONDS: integer(1, 120).default(25),
+  MCP_BODY_TIMEOUT_SECONDS: integer(1, 120).default(5),
+  MCP_BODY_MIN_BYTES_PER_SECOND: integer(1024, 100 * 1024 * 1024).default(32 * 1024),
+  MCP_SEND_TIMEOUT_SECONDS: integer(1, 600).default(30),
 
   MCP_AUTH_PROFILE: z.enum(['oidc', 'cognito']).default('oidc'),
   MCP_JWT_ALGORITHMS: csv.pipe(z.array(z.enum(ALGORITHMS)).min(1)).default(['RS256']),
@@ -63,6 +66,10 @@ const environmentSchema = z.object({
   MCP_SESSION_CACHE_SECONDS: integer(0, 60).default(5),
 
   MCP_MAX_INFLIGHT: integer(1, 100_000).default(256),
+  MCP_MAX_INFLIGHT_PER_PRINCIPAL: integer(1, 100_000).default(32),
+  MCP_MAX_BATCH: integer(1, 100).default(10),
+  MCP_HEALTH_MAX_LOOP_DELAY_MS: integer(50, 60_000).default(1000),
+  MCP_HEALTH_SATURATED_SECONDS: integer(0, 3600).default(10),
   MCP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(600),
   MCP_MODERATION: z.enum(['local', 'bedrock']).default('local'),
   MCP_BEDROCK_GUARDRAIL_ID: z.string().min(1).optional(),
@@ -134,6 +141,11 @@ export interface RuntimeConfig {
     readonly maxHeaderBytes: number;
     readonly keepAliveSeconds: number;
     readonly shutdownGraceSeconds: number;
+    /** A body must arrive within this many seconds plus its size at {@link bodyMinBytesPerSecond}. */
+    readonly bodyTimeoutSeconds: number;
+    readonly bodyMinBytesPerSecond: number;
+    /** A complete answer must be taken by the client within this many seconds, else its connection is closed. */
+    readonly sendTimeoutSeconds: number;
   };
   readonly auth: AuthConfig;
   /** The authorization server in front of the identity provider, when `MCP_BROKER` is on. */
@@ -148,7 +160,17 @@ export interface RuntimeConfig {
   };
   readonly limits: {
     readonly maxInFlight: number;
+    /** Requests one principal may have in flight at once (a share of `maxInFlight`). */
+    readonly maxInFlightPerPrincipal: number;
     readonly ratePerMinute: number;
+    /** Most messages in one JSON-RPC batch, where the negotiated revision allows batches at all. */
+    readonly maxBatch: number;
+  };
+  readonly health: {
+    /** `/healthz` fails while the event loop was blocked longer than this in the last window. */
+    readonly maxLoopDelayMs: number;
+    /** `/healthz` fails once every in-flight slot has been taken for this long without a pause. */
+    readonly saturatedSeconds: number;
   };
   readonly moderation:
     | { readonly provider: 'local' }
@@ -296,6 +318,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxHeaderBytes: e.MCP_MAX_HEADER_BYTES,
       keepAliveSeconds: e.MCP_KEEP_ALIVE_SECONDS,
       shutdownGraceSeconds: e.MCP_SHUTDOWN_GRACE_SECONDS,
+      bodyTimeoutSeconds: e.MCP_BODY_TIMEOUT_SECONDS,
+      bodyMinBytesPerSecond: e.MCP_BODY_MIN_BYTES_PER_SECOND,
+      sendTimeoutSeconds: e.MCP_SEND_TIMEOUT_SECONDS,
     },
     auth,
     ...(broker ? { broker } : {}),
@@ -307,7 +332,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perOwner: e.MCP_SESSIONS_PER_OWNER,
       cacheSeconds: e.MCP_SESSION_CACHE_SECONDS,
     },
-    limits: { maxInFlight: e.MCP_MAX_INFLIGHT, ratePerMinute: e.MCP_RATE_LIMIT_PER_MINUTE },
+    limits: {
+      maxInFlight: e.MCP_MAX_INFLIGHT,
+      maxInFlightPerPrincipal: Math.min(e.MCP_MAX_INFLIGHT_PER_PRINCIPAL, e.MCP_MAX_INFLIGHT),
+      ratePerMinute: e.MCP_RATE_LIMIT_PER_MINUTE,
+      maxBatch: e.MCP_MAX_BATCH,
+    },
+    health: { maxLoopDelayMs: e.MCP_HEALTH_MAX_LOOP_DELAY_MS, saturatedSeconds: e.MCP_HEALTH_SATURATED_SECONDS },
     moderation,
     observability: {
       logLevel: e.LOG_LEVEL,

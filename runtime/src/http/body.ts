@@ -5,6 +5,11 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+/** The body did not arrive within its deadline (a trickled body); nothing of it was parsed. */
+export class BodyTimeoutError extends Error {
+  override readonly name = 'BodyTimeoutError';
+}
+
 /** The client went away before its body was read; there is no one left to answer. */
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
@@ -12,14 +17,30 @@ export class ClientGoneError extends Error {
 
 function ignoreLateError(): void {}
 
+/** How long a body may take: a fixed allowance plus its size at the slowest rate accepted. */
+export interface BodyDeadline {
+  readonly baseMs: number;
+  readonly minBytesPerSecond: number;
+}
+
+/**
+ * The deadline for a body of `declared` bytes (the limit when no `Content-Length` was sent), so a
+ * body trickled a byte at a time cannot hold its slot for long.
+ */
+export function bodyDeadlineMs(deadline: BodyDeadline, declared: number): number {
+  return deadline.baseMs + Math.ceil((declared / deadline.minBytesPerSecond) * 1000);
+}
+
 /**
  * Reads a request body up to `limit` bytes. Stops reading and rejects with `BodyTooLargeError` as
  * soon as the limit is passed (the declared `Content-Length` is checked first, so an honest oversized
  * request is refused before a byte is read). Rejects with `ClientGoneError` when the client closed
  * the connection before the body was complete, also when that happened before this was called (a
- * destroyed request emits nothing more, so waiting for `end` would wait forever).
+ * destroyed request emits nothing more, so waiting for `end` would wait forever). With `deadline`,
+ * rejects with `BodyTimeoutError` when the whole body has not arrived in time (see
+ * {@link bodyDeadlineMs}).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, deadline?: BodyDeadline): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError());
   if (req.destroyed || req.readableAborted) return Promise.reject(new ClientGoneError());
@@ -44,7 +65,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(new ClientGoneError());
     };
+    const timer =
+      deadline &&
+      setTimeout(
+        () => {
+          cleanup();
+          reject(new BodyTimeoutError());
+        },
+        bodyDeadlineMs(deadline, Number.isFinite(declared) ? declared : limit),
+      );
+    timer?.unref();
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('close', onGone);

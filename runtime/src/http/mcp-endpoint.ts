@@ -7,10 +7,12 @@ import {
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
-import { SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
+import { isOpaqueId, SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
+import { batchingAllowed } from './batch.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
 import { jsonReply, type DirectReply, type McpReply } from './reply.js';
+import { safeSdkResponse } from './sdk-errors.js';
 import type { HttpRequestContext, McpEndpoint } from './server.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -18,8 +20,6 @@ const LEGACY_VERSIONS: ReadonlySet<string> = new Set(LEGACY_PROTOCOL_VERSIONS);
 /** Newest 2025-era revision: what a legacy client gets when it asks for one this server does not speak. */
 const LATEST_LEGACY_VERSION = LEGACY_PROTOCOL_VERSIONS[0]!;
 
-// Visible ASCII, bounded: anything else cannot be one of our ids and is answered like an unknown one.
-const SESSION_ID = /^[\x21-\x7E]{16,128}$/;
 
 /** One and the same answer for an unknown, expired, deleted or foreign session. */
 function sessionNotFound(): DirectReply {
@@ -39,6 +39,28 @@ function initializeParams(body: unknown): InitializeParams | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const message = body as { method?: unknown; params?: unknown };
   return message.method === 'initialize' ? ((message.params ?? {}) as InitializeParams) : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The fields every `initialize` must carry, with their types (the SDK's schema checks the rest). */
+function wellFormedInitialize(params: InitializeParams): boolean {
+  const { clientInfo } = params;
+  return (
+    isObject(params) &&
+    typeof params.protocolVersion === 'string' &&
+    isObject((params as { capabilities?: unknown }).capabilities) &&
+    isObject(clientInfo) &&
+    typeof clientInfo.name === 'string' &&
+    typeof clientInfo.version === 'string'
+  );
+}
+
+function messageId(body: unknown): string | number | null {
+  const id = isObject(body) ? body.id : undefined;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
 }
 
 function containsInitialize(body: unknown): boolean {
@@ -105,7 +127,11 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const sessionId = headerOf(req, 'mcp-session-id') ?? null;
     const { principal } = context;
     let authInfo: AuthInfo | undefined;
-    const sdk = () => legacy(webRequest(req, context.disconnected.signal), { authInfo: (authInfo ??= toAuthInfo(context)), parsedBody: context.parsedBody });
+    const sdk = async () =>
+      safeSdkResponse(
+        await legacy(webRequest(req, context.disconnected.signal), { authInfo: (authInfo ??= toAuthInfo(context)), parsedBody: context.parsedBody }),
+        context.correlationId,
+      );
 
     if (req.method === 'GET') {
       return jsonReply(405, jsonRpcError(null, JSON_RPC.invalidRequest, 'Method not allowed.'), { allow: 'POST, DELETE' });
@@ -114,6 +140,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
       const params = initializeParams(context.parsedBody);
       if (!params || sessionId !== null) {
         return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'initialize must be sent alone and without a session id.'));
+      }
+      if (!wellFormedInitialize(params)) {
+        // Checked here, before the SDK (whose answer would be a raw schema dump) and before a session is minted.
+        return jsonReply(400, jsonRpcError(messageId(context.parsedBody), JSON_RPC.invalidParams, 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo.'));
       }
       const response = await sdk();
       if (!response.ok) return response;
@@ -137,7 +167,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     if (sessionId === null) {
       return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Mcp-Session-Id header is required.'));
     }
-    if (!SESSION_ID.test(sessionId)) return sessionNotFound();
+    // Only the shape of an id this kit mints is looked up (or hashed for the log): anything else,
+    // a JWT-shaped value included, is answered like an unknown session.
+    if (!isOpaqueId(sessionId)) return sessionNotFound();
     context.record.sessionHash = telemetry.hash(sessionId);
 
     if (req.method === 'DELETE') {
@@ -149,6 +181,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
 
     const record = await context.span.step('session', () => sessions.getSession(sessionId, principal));
     if (!record) return sessionNotFound();
+    if (Array.isArray(context.parsedBody) && !batchingAllowed(record.protocolVersion)) {
+      return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Invalid request: this protocol revision has no batches.'));
+    }
     await sessions.touchSession(sessionId, record);
     return (call && (await direct(call, context, 'legacy'))) ?? sdk();
   }
@@ -157,7 +192,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;
-    return modern.fetch(webRequest(req, context.disconnected.signal), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody });
+    return safeSdkResponse(
+      await modern.fetch(webRequest(req, context.disconnected.signal), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody }),
+      context.correlationId,
+    );
   }
 
   return {

@@ -25,9 +25,11 @@ function mediaType(value: string | null): string {
  *
  * A direct reply and a JSON `Response` are complete documents: they are written with a
  * `Content-Length` in one write. Nothing is written once the client has gone. Any other `Response` body (an SSE stream) is streamed chunk by
- * chunk, honouring back-pressure, and stops when `signal` aborts (the client went away).
+ * chunk, honouring back-pressure, and stops when `signal` aborts (the client went away). No wait
+ * is unbounded: a client that takes no bytes for `sendTimeoutMs` while the stream waits for
+ * `'drain'` loses its connection, and the writer returns.
  */
-export async function writeReply(res: ServerResponse<IncomingMessage>, reply: McpReply, signal: CancelSource): Promise<void> {
+export async function writeReply(res: ServerResponse<IncomingMessage>, reply: McpReply, signal: CancelSource, sendTimeoutMs: number): Promise<void> {
   if (signal.aborted || res.destroyed) {
     // The client went away before its answer was ready: nothing is written, and the access log
     // records 499 (client closed request), as the SDK answers an exchange whose client left.
@@ -62,32 +64,52 @@ export async function writeReply(res: ServerResponse<IncomingMessage>, reply: Mc
     return;
   }
   res.writeHead(reply.status, headers);
-  let drained: (() => void) | undefined;
-  const onDrain = () => {
-    drained?.();
-    drained = undefined;
+  let wake: (() => void) | undefined;
+  const onWake = () => {
+    wake?.();
+    wake = undefined;
   };
-  const aborted = new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve());
-  });
-  res.on('drain', onDrain);
+  signal.addEventListener('abort', onWake);
+  res.on('drain', onWake);
   const reader = reply.body.getReader();
+  let stalled = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (signal.aborted) {
+      if (signal.aborted || res.destroyed) {
         await reader.cancel().catch(() => undefined);
         break;
       }
-      if (!res.write(value)) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), aborted]);
+      if (res.write(value)) continue;
+      // Back-pressure: wait for 'drain', the client leaving, or the send deadline, whichever comes first.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(() => {
+          stalled = true;
+          resolve();
+        }, sendTimeoutMs);
+      });
+      clearTimeout(timer);
+      if (stalled || signal.aborted) {
+        await reader.cancel().catch(() => undefined);
+        break;
+      }
     }
   } catch {
     // the stream failed or was cancelled: end the response with what was sent
   } finally {
-    res.off('drain', onDrain);
+    res.off('drain', onWake);
+    signal.removeEventListener('abort', onWake);
     reader.releaseLock();
+  }
+  if (stalled) {
+    // The client took nothing for the whole send deadline; a pipelined response may not even hold
+    // the socket yet, so the socket itself goes.
+    res.req.socket.destroy();
+    res.destroy();
+    return;
   }
   res.end();
 }

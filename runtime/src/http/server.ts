@@ -22,9 +22,14 @@ import { JSON_RPC, jsonRpcError, unsupportedVersionError } from '../errors/index
 import { RateLimitUnavailableError } from '../limits/index.js';
 import { RateLimiter } from '../tools/limits.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, PROTOCOL_VERSIONS, type RequestScope } from '../tools/mcp-server.js';
-import { BodyTooLargeError, ClientGoneError, isJsonMediaType, readBody } from './body.js';
-import { ClientDisconnect } from './disconnect.js';
+import { batchProblem, toolCallsOf } from './batch.js';
+import { BodyTimeoutError, BodyTooLargeError, ClientGoneError, bodyDeadlineMs, isJsonMediaType, readBody, type BodyDeadline } from './body.js';
+import { ClientDisconnect, whenResponseOver } from './disconnect.js';
+import { EventLoopWatch, cachedReadiness, livenessProblem } from './health.js';
+import { messageShapeProblem } from './json-shape.js';
 import { writeReply, type McpReply } from './reply.js';
+import { InFlightSlots, type Slot } from './slots.js';
+import { requestTarget } from './target.js';
 import type { IdentifierHash } from '../observability/index.js';
 import type { RequestOutcome, RequestSpan, Telemetry } from './telemetry.js';
 import { traceMetaOf } from './trace-meta.js';
@@ -64,8 +69,8 @@ export interface HttpServerDependencies {
   readonly telemetry: Telemetry;
   /** Every scope the catalog defines. */
   readonly scopes: readonly string[];
-  /** Per-tool pre-check for the 429 answer: false when this principal has no free slot for the tool. */
-  readonly toolSlotAvailable: (principal: Principal, tool: string) => boolean;
+  /** Per-tool pre-check for the 429 answer: false when this principal has no `wanted` free slots for the tool. */
+  readonly toolSlotAvailable: (principal: Principal, tool: string, wanted: number) => boolean;
   /**
    * The per-principal request limit: `take(owner key)` resolves to 0 when admitted, else the seconds
    * to wait; it may throw `RateLimitUnavailableError` (answered 503).
@@ -76,6 +81,8 @@ export interface HttpServerDependencies {
   readonly readiness: ReadonlyArray<() => Promise<void>>;
   /** The sign-in endpoints (metadata, registration, authorize, consent, token), when the broker is on. */
   readonly authz?: AuthorizationServer;
+  /** The longest deadline of any tool: a request in flight far longer than every bounded wait is stuck. */
+  readonly longestToolDeadlineMs: number;
 }
 
 /** Counts requests per principal; see {@link HttpServerDependencies.principalRate}. */
@@ -83,11 +90,18 @@ export interface PrincipalRateLimit {
   take(key: string, count?: number): number | Promise<number>;
 }
 
+/** How long `/readyz` keeps its answer: the store is asked at most once per this period per instance. */
+const READINESS_TTL_MS = 5_000;
+/** A readiness probe that has not answered in this time counts as not ready. */
+const READINESS_TIMEOUT_MS = 2_000;
+
 /** A started server. */
 export interface RunningServer {
   readonly server: Server;
   /** The bound port (useful with port 0). */
   readonly port: number;
+  /** The in-flight slots (requests admitted and not yet over). */
+  readonly slots: InFlightSlots;
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes everything. */
   close(): Promise<void>;
 }
@@ -108,6 +122,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...headers,
   });
   res.end(text);
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function requestIdOf(body: unknown): string | number | null {
@@ -166,7 +185,18 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
   const shutdown = new AbortController();
   // Every call in flight listens for shutdown (and removes its listener when it settles).
   setMaxListeners(config.limits.maxInFlight + 16, shutdown.signal);
-  let inFlight = 0;
+  const slots = new InFlightSlots(config.limits.maxInFlight, config.limits.maxInFlightPerPrincipal);
+  const sendTimeoutMs = http.sendTimeoutSeconds * 1000;
+  const bodyDeadline: BodyDeadline = { baseMs: http.bodyTimeoutSeconds * 1000, minBytesPerSecond: http.bodyMinBytesPerSecond };
+  const loop = new EventLoopWatch();
+  const liveness = {
+    maxLoopDelayMs: config.health.maxLoopDelayMs,
+    saturatedMs: config.health.saturatedSeconds * 1000,
+    // Every wait of a request is bounded: authentication and store calls by their timeouts, the body
+    // by its deadline, the tool by its deadline, the answer by the send deadline. Far past their sum,
+    // a request still in flight is a leak.
+    stuckMs: 2 * (bodyDeadlineMs(bodyDeadline, http.maxBodyBytes) + deps.longestToolDeadlineMs + 2 * sendTimeoutMs) + 60_000,
+  };
 
   // The verifier hands out the same principal object for every request of a cached token, so its
   // pseudonym is computed once per token, not once per request. Weak keys: nothing is kept alive.
@@ -180,16 +210,9 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     return hashed;
   };
 
-  const readiness = async (): Promise<boolean> => {
-    try {
-      await Promise.all(deps.readiness.map((check) => check()));
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const readiness = cachedReadiness(deps.readiness, READINESS_TTL_MS, READINESS_TIMEOUT_MS);
 
-  async function serveMcp(req: IncomingMessage, res: ServerResponse, span: RequestSpan, record: AccessFields): Promise<number> {
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, span: RequestSpan, record: AccessFields, slot: Slot): Promise<number> {
     const method = req.method ?? '';
     const correlation = { 'x-amzn-trace-id': span.responseHeader };
     if (!MCP_METHODS.has(method)) {
@@ -230,6 +253,13 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     span.annotate('principal', record.principalHash);
     if (principal.clientId) span.annotate('client_id', principal.clientId);
     record.clientId = principal.clientId;
+    const owner = ownerKey(principal);
+    if (!slot.bindTo(owner)) {
+      // One principal may not hold more than its share of the slots (slow bodies, pipelining).
+      telemetry.rateLimited('principal');
+      send(res, 429, jsonRpcError(null, JSON_RPC.refused, 'Too many requests in progress.'), { 'retry-after': '1', ...(req.complete ? {} : { connection: 'close' }), ...correlation });
+      return 429;
+    }
     if (!principal.scopes.some((scope) => deps.scopes.includes(scope))) {
       send(res, 403, jsonRpcError(null, JSON_RPC.refused, 'Insufficient scope.'), {
         'www-authenticate': insufficientScopeChallenge(http.publicUrl, deps.scopes),
@@ -239,7 +269,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     }
     let wait: number;
     try {
-      wait = await rateLimiter.take(ownerKey(principal));
+      wait = await rateLimiter.take(owner);
     } catch (error) {
       if (!(error instanceof RateLimitUnavailableError)) throw error;
       // Fail closed for the limit: without budget from the shared counter the request is refused.
@@ -257,11 +287,15 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     if (method === 'POST') {
       let raw: Buffer;
       try {
-        raw = await readBody(req, http.maxBodyBytes);
+        raw = await readBody(req, http.maxBodyBytes, bodyDeadline);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
           send(res, 413, jsonRpcError(null, JSON_RPC.invalidRequest, 'Request body too large.'), { connection: 'close', ...correlation });
           return 413;
+        }
+        if (error instanceof BodyTimeoutError) {
+          send(res, 408, jsonRpcError(null, JSON_RPC.invalidRequest, 'Request body too slow.'), { connection: 'close', ...correlation });
+          return 408;
         }
         if (error instanceof ClientGoneError) {
           // Nobody is left to answer; recorded as 499 (client closed request) in the access log.
@@ -271,6 +305,11 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         throw error;
       }
       record.bytesIn = raw.length;
+      // The shape of the whole message is bounded before anything parses or walks it.
+      if (messageShapeProblem(raw) !== undefined) {
+        send(res, 400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Invalid request: the message is too large or too deeply nested, or has a forbidden key.'), correlation);
+        return 400;
+      }
       try {
         parsedBody = JSON.parse(raw.toString('utf8'));
       } catch {
@@ -284,7 +323,33 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       Object.assign(record, describeCall(parsedBody));
       span.continueFrom(traceMetaOf(parsedBody));
       correlation['x-amzn-trace-id'] = span.responseHeader;
-      if (record.tool && !deps.toolSlotAvailable(principal, record.tool)) {
+      if (Array.isArray(parsedBody)) {
+        // An unsupported revision is answered below, as for a single message.
+        const announced = headerValue(req, 'mcp-protocol-version');
+        const refused = batchProblem(parsedBody, announced !== undefined && SUPPORTED_VERSIONS.has(announced) ? announced : undefined, config.limits.maxBatch);
+        if (refused) {
+          send(res, 400, jsonRpcError(null, JSON_RPC.invalidRequest, refused), correlation);
+          return 400;
+        }
+        record.method = 'batch';
+        // Every message of a batch counts against the rate limit (the first one already did).
+        let batchWait: number;
+        try {
+          batchWait = await rateLimiter.take(owner, parsedBody.length - 1);
+        } catch (error) {
+          if (!(error instanceof RateLimitUnavailableError)) throw error;
+          telemetry.failure(span.traceId, error, 'session');
+          send(res, 503, jsonRpcError(null, JSON_RPC.refused, 'Temporarily unavailable.'), { 'retry-after': String(error.retryAfterSeconds), ...correlation });
+          return 503;
+        }
+        if (batchWait > 0) {
+          telemetry.rateLimited('principal');
+          send(res, 429, jsonRpcError(null, JSON_RPC.refused, 'Too many requests.'), { 'retry-after': String(batchWait), ...correlation });
+          return 429;
+        }
+      }
+      for (const [tool, wanted] of toolCallsOf(parsedBody)) {
+        if (deps.toolSlotAvailable(principal, tool, wanted)) continue;
         telemetry.rateLimited('tool');
         send(res, 429, jsonRpcError(requestIdOf(parsedBody), JSON_RPC.refused, 'Too many calls of this tool in progress.'), { 'retry-after': '1', ...correlation });
         return 429;
@@ -312,7 +377,11 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       record,
     };
     res.setHeader('x-amzn-trace-id', span.responseHeader);
-    await writeReply(res, await deps.endpoint.handle(req, context), disconnected);
+    try {
+      await writeReply(res, await deps.endpoint.handle(req, context), disconnected, sendTimeoutMs);
+    } finally {
+      disconnected.dispose();
+    }
     return res.statusCode;
   }
 
@@ -326,20 +395,30 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     const bytesBefore = req.socket.bytesWritten;
     const record: AccessFields = { bytesIn: 0 };
     let status = 500;
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    let slot: Slot | undefined;
     try {
+      const target = requestTarget(req.url);
+      if (!target) {
+        status = 400;
+        send(res, 400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Bad request target.'), { connection: 'close' });
+        return;
+      }
+      // From here on the request is in origin form: the SDK and the direct path see the same target.
+      req.url = target.path;
+      const path = target.pathname;
       if (path === '/healthz') {
-        status = 200;
-        send(res, 200, { status: 'ok' });
+        const problem = livenessProblem(slots, loop, liveness);
+        status = problem ? 503 : 200;
+        send(res, status, { status: problem ? 'unhealthy' : 'ok' });
         return;
       }
       if (path === '/readyz') {
-        status = (await readiness()) ? 200 : 503;
+        status = livenessProblem(slots, loop, liveness) === undefined && (await readiness()) ? 200 : 503;
         send(res, status, { status: status === 200 ? 'ready' : 'not ready' });
         return;
       }
-      const host = req.headers.host;
+      // An absolute-form target names the authority itself (RFC 9112, section 3.2.2): it is the one checked.
+      const host = target.authority ?? req.headers.host;
       if (!host || !allowedHosts.has(hostnameOf(host))) {
         status = 421;
         send(res, 421, jsonRpcError(null, JSON_RPC.invalidRequest, 'Misdirected request.'));
@@ -347,7 +426,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       }
       // Sign-in endpoints are called by browsers of any origin (public clients, CORS without
       // credentials) and check their own requests: CSRF tokens, cookies bound to the flow, PKCE.
-      if (deps.authz && (await deps.authz.handle(req, res, url))) {
+      if (deps.authz && (await deps.authz.handle(req, res, new URL(target.path, 'http://localhost')))) {
         status = res.statusCode;
         return;
       }
@@ -374,18 +453,14 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         send(res, 404, jsonRpcError(null, JSON_RPC.invalidRequest, 'Not found.'));
         return;
       }
-      if (inFlight >= config.limits.maxInFlight || shutdown.signal.aborted) {
+      slot = shutdown.signal.aborted ? undefined : slots.open();
+      if (!slot) {
         status = 503;
         telemetry.rateLimited('server');
         send(res, 503, jsonRpcError(null, JSON_RPC.refused, 'Server busy.'), { 'retry-after': '1', ...(shutdown.signal.aborted ? { connection: 'close' } : {}) });
         return;
       }
-      inFlight += 1;
-      try {
-        status = await serveMcp(req, res, span, record);
-      } finally {
-        inFlight -= 1;
-      }
+      status = await serveMcp(req, res, span, record, slot);
     } catch (error) {
       telemetry.failure(span.traceId, error, 'http');
       if (!res.headersSent) {
@@ -415,8 +490,13 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
           ...(record.era ? { protocolEra: record.era } : {}),
         });
       };
-      if (res.writableFinished || res.destroyed) finish();
-      else res.once('close', finish);
+      // The slot and the access log wait for the answer to be taken, within the send deadline:
+      // a client that never reads loses its connection, and the slot comes back all the same.
+      const held = slot;
+      whenResponseOver(res, sendTimeoutMs, () => {
+        held?.release();
+        finish();
+      });
     }
   }
 
@@ -453,6 +533,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
           resolve({
             server,
             port,
+            slots,
             close: async () => {
               const closed = new Promise<void>((done) => server.close(() => done()));
               server.closeIdleConnections();
@@ -463,6 +544,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
               grace.unref();
               await closed;
               clearTimeout(grace);
+              loop.close();
               if (!shutdown.signal.aborted) shutdown.abort(new Error('shutdown'));
             },
           });

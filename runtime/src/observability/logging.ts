@@ -12,7 +12,7 @@ import { createHmac, hash } from 'node:crypto';
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions, LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { OTHER, REQUEST_OUTCOME_SET, type ProtocolEra, type RequestOutcome, TOOL_NAME } from './labels.js';
-import { looksLikeToken, scrubbingReplacer, scrubLogString } from './scrub.js';
+import { scrubbingReplacer, scrubLogString } from './scrub.js';
 import { isTraceId, type TraceId, toW3cTraceId } from './trace-context.js';
 
 /** A pseudonymous identifier produced by `hashIdentifier`: 16 lower-case hex digits. */
@@ -178,12 +178,13 @@ export function toErrorFields(correlationId: string, cause: unknown, context: { 
  * can follow one user across the fleet) while a plain `sha256(email)` table from elsewhere does
  * not match. With a key: HMAC-SHA-256, for identity providers whose subjects can be guessed (an
  * e-mail address as `sub`); the key must be the same everywhere for hashes to correlate.
- * Either way the result is a pseudonym, not anonymisation.
+ * Either way the result is a pseudonym, not anonymisation. Any non-empty string is hashed, one that
+ * looks like a token too: a subject such as `eyJohn.smith.jr` is a real user, and a digest reveals
+ * nothing of what it was computed from.
  */
 export function identifierHasher(key: string | undefined): (value: string) => IdentifierHash {
   return (value: string): IdentifierHash => {
     if (typeof value !== 'string' || value.length === 0) throw new TypeError('hashIdentifier needs a non-empty string');
-    if (looksLikeToken(value)) throw new TypeError('hashIdentifier refuses token-shaped input: hash the subject or the session id, never a token');
     const digest = key === undefined ? hash('sha256', HASH_DOMAIN + value, 'hex') : createHmac('sha256', key).update(value).digest('hex');
     return digest.slice(0, 16) as IdentifierHash;
   };

@@ -1,9 +1,9 @@
-import { DescribeTableCommand, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ownerKey } from '../auth/principal.js';
 import { createSessionStoreClient, isConditionalCheckFailed } from './client.js';
 import { SessionStoreUnavailableError } from './errors.js';
 import { MAX_SESSION_SLOTS, newSessionId, sessionSlotOf, sha256Hex } from './ids.js';
-import { A, num, readString, str } from './items.js';
+import { A, key, num, readString, str } from './items.js';
 import { boundedString, integer, seconds, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './options.js';
 import { OwnerSlots } from './owner-slots.js';
 import { BoundedTtlCache } from './record-cache.js';
@@ -26,6 +26,8 @@ export { SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './option
 
 const MAX_PROTOCOL_VERSION = 64;
 const MAX_CLIENT_ID = 512;
+/** The key the readiness check reads: no item is ever written under it (no other key starts with `readiness#`). */
+const READINESS_KEY = 'readiness#probe';
 
 /**
  * The session store on a DynamoDB table (a global table replica in AWS; dynalite or LocalStack
@@ -359,16 +361,19 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   /**
-   * Readiness check: describes the table and requires it to be usable (ACTIVE or UPDATING).
+   * Readiness check: one eventually consistent `GetItem` of a fixed key that no item ever has (the
+   * cheapest data-plane read, half a read unit, with a permission the store already needs). Any
+   * answer proves the table is reachable and readable from here.
    *
-   * @throws SessionStoreUnavailableError when the table does not answer in time or is not usable.
+   * @throws SessionStoreUnavailableError when the table does not answer in time or cannot be read.
    */
   async ping(): Promise<void> {
-    const { Table } = await this.#calls.call('DescribeTable', (abortSignal) =>
-      this.#calls.client.send(new DescribeTableCommand({ TableName: this.#calls.table }), { abortSignal }),
+    await this.#calls.call('GetItem', (abortSignal) =>
+      this.#calls.client.send(
+        new GetItemCommand({ TableName: this.#calls.table, Key: key(READINESS_KEY, READINESS_KEY), ProjectionExpression: '#pk', ExpressionAttributeNames: { '#pk': A.pk } }),
+        { abortSignal },
+      ),
     );
-    const status = Table?.TableStatus;
-    if (status !== 'ACTIVE' && status !== 'UPDATING') throw this.#calls.unavailable('DescribeTable', 'failed');
   }
 
   /** Empties the caches and closes the client's connections if the store built the client itself. */

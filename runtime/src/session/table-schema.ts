@@ -46,5 +46,4 @@ export const SESSION_TABLE_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:Query',
-  'dynamodb:DescribeTable',
 ] as const;

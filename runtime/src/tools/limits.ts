@@ -20,9 +20,9 @@ export class ConcurrencyLimiter {
     };
   }
 
-  /** Whether a slot is free, without taking it. */
-  available(key: string, limit: number): boolean {
-    return (this.inFlight.get(key) ?? 0) < limit;
+  /** Whether `wanted` slots (one by default) are free, without taking them. */
+  available(key: string, limit: number, wanted = 1): boolean {
+    return (this.inFlight.get(key) ?? 0) + wanted <= limit;
   }
 
   /** Number of keys with calls in flight (for leak checks). */
@@ -44,8 +44,11 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts one request; returns 0 when allowed, else the seconds until the window resets. */
-  take(key: string): number {
+  /**
+   * Counts `count` requests (one by default; each message of a batch counts); returns 0 when all
+   * are allowed, else the seconds until the window resets (then none is counted).
+   */
+  take(key: string, count = 1): number {
     const now = this.now();
     let window = this.windows.get(key);
     if (!window || now - window.start >= 60_000) {
@@ -54,8 +57,8 @@ export class RateLimiter {
       window = { start: now, count: 0 };
       this.windows.set(key, window);
     }
-    if (window.count >= this.perMinute) return Math.max(1, Math.ceil((window.start + 60_000 - now) / 1000));
-    window.count += 1;
+    if (window.count + count > this.perMinute) return Math.max(1, Math.ceil((window.start + 60_000 - now) / 1000));
+    window.count += count;
     return 0;
   }
 

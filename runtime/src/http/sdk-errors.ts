@@ -1,0 +1,131 @@
+/**
+ * The SDK's error messages can carry what the client sent: a header value (`Mcp-Method`), a method
+ * or prompt name, a raw zod issue dump. Every JSON-RPC error the SDK answers passes through here on
+ * its way out and leaves with a fixed message for its code; only messages the kit writes itself,
+ * which are known to hold no attacker text, are kept. `data` is dropped, except what an
+ * unsupported-version error carries: the supported versions (the server's own values) and the
+ * requested one when it is shaped like a version.
+ */
+import { PROTOCOL_VERSIONS } from '../tools/mcp-server.js';
+
+const FIXED_MESSAGES: Readonly<Record<number, string>> = {
+  [-32700]: 'Parse error.',
+  [-32600]: 'Invalid request.',
+  [-32601]: 'Method not found.',
+  [-32602]: 'Invalid params.',
+  [-32603]: 'Internal error.',
+  [-32002]: 'Resource not found.',
+};
+
+/** Messages the kit's own handlers write (names reduced to `[\w.?-]`, at most 64 characters). */
+const KIT_MESSAGES: readonly RegExp[] = [/^Unknown tool: [\w.?-]{0,64}$/];
+
+const KNOWN_VERSIONS: ReadonlySet<string> = new Set(PROTOCOL_VERSIONS);
+const VERSION_SHAPE = /^[0-9A-Za-z.-]{1,32}$/;
+
+interface JsonRpcErrorObject {
+  code?: unknown;
+  message?: unknown;
+  data?: unknown;
+}
+
+function safeData(data: unknown): unknown {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const { supported, requested } = data as { supported?: unknown; requested?: unknown };
+  if (!Array.isArray(supported) || !supported.every((version) => typeof version === 'string' && KNOWN_VERSIONS.has(version))) return undefined;
+  // The requested revision is part of the answer the protocol defines; only a version-shaped one is repeated.
+  return typeof requested === 'string' && VERSION_SHAPE.test(requested) ? { supported, requested } : { supported };
+}
+
+function safeError(error: JsonRpcErrorObject, correlationId: string): Record<string, unknown> {
+  const code = typeof error.code === 'number' && Number.isSafeInteger(error.code) ? error.code : -32603;
+  const own = typeof error.message === 'string' && KIT_MESSAGES.some((pattern) => pattern.test(error.message as string));
+  let message = own ? (error.message as string) : (FIXED_MESSAGES[code] ?? 'Request failed.');
+  if (code === -32603) message = `Internal error. Correlation id: ${correlationId}.`;
+  const data = safeData(error.data);
+  return { code, message, ...(data === undefined ? {} : { data }) };
+}
+
+/** The JSON-RPC message(s) in `text` with every error made safe, or `undefined` when nothing changes. */
+function sanitizeMessages(text: string, correlationId: string): string | undefined {
+  if (!text.includes('"error"')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  let changed = false;
+  const fix = (message: unknown): unknown => {
+    if (!message || typeof message !== 'object' || Array.isArray(message)) return message;
+    const { error } = message as { error?: unknown };
+    if (!error || typeof error !== 'object') return message;
+    changed = true;
+    return { ...message, error: safeError(error as JsonRpcErrorObject, correlationId) };
+  };
+  const fixed = Array.isArray(parsed) ? parsed.map(fix) : fix(parsed);
+  return changed ? JSON.stringify(fixed) : undefined;
+}
+
+/** Rewrites the `data:` lines of one SSE event. */
+function sanitizeEvent(event: string, correlationId: string): string {
+  if (!event.includes('"error"')) return event;
+  return event
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith('data:')) return line;
+      const payload = line.slice(line.startsWith('data: ') ? 6 : 5);
+      const fixed = sanitizeMessages(payload, correlationId);
+      return fixed === undefined ? line : `data: ${fixed}`;
+    })
+    .join('\n');
+}
+
+/** An SSE stream whose events carry only safe errors; events pass one by one, nothing is held back longer. */
+function sanitizeEventStream(body: ReadableStream<Uint8Array>, correlationId: string): ReadableStream<Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let pending = '';
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        pending += decoder.decode(chunk, { stream: true });
+        let end = pending.indexOf('\n\n');
+        while (end >= 0) {
+          controller.enqueue(encoder.encode(`${sanitizeEvent(pending.slice(0, end), correlationId)}\n\n`));
+          pending = pending.slice(end + 2);
+          end = pending.indexOf('\n\n');
+        }
+      },
+      flush(controller) {
+        pending += decoder.decode();
+        if (pending.length > 0) controller.enqueue(encoder.encode(sanitizeEvent(pending, correlationId)));
+      },
+    }),
+  );
+}
+
+function mediaType(value: string | null): string {
+  return (value ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/**
+ * The SDK's `response` with every JSON-RPC error in it made safe (see the module comment). JSON
+ * bodies are read whole (they are complete documents); SSE bodies are rewritten event by event.
+ * Answers without an error keep their bytes.
+ */
+export async function safeSdkResponse(response: Response, correlationId: string): Promise<Response> {
+  if (response.body === null) return response;
+  const type = mediaType(response.headers.get('content-type'));
+  if (type === 'application/json') {
+    const text = await response.text();
+    const fixed = sanitizeMessages(text, correlationId);
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    return new Response(fixed ?? text, { status: response.status, headers });
+  }
+  if (type === 'text/event-stream') {
+    return new Response(sanitizeEventStream(response.body, correlationId), { status: response.status, headers: response.headers });
+  }
+  return response;
+}
