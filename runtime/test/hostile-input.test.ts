@@ -90,7 +90,7 @@ describe('session ids and subjects that look like tokens', () => {
   const jwtShaped = ['eyJhbGciOiJIUzI1NiJ9', 'eyJzdWIiOiJ4In0', 'c2lnbmF0dXJlLXNpZ25hdHVyZQ'].join('.');
 
   test('a JWT-shaped Mcp-Session-Id gets the uniform 404 on POST and DELETE', async () => {
-    const unknown = randomBytes(32).toString('base64url');
+    const unknown = `${randomBytes(32).toString('base64url')}00`; // the shape of a minted id
     const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
     const expected = await post(kit.url, list, { ...alice, 'mcp-session-id': unknown });
     assert.equal(expected.status, 404);

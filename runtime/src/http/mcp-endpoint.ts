@@ -7,7 +7,7 @@ import {
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
-import { isOpaqueId, SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
+import { isSessionId, SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
@@ -169,7 +169,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     }
     // Only the shape of an id this kit mints is looked up (or hashed for the log): anything else,
     // a JWT-shaped value included, is answered like an unknown session.
-    if (!isOpaqueId(sessionId)) return sessionNotFound();
+    if (!isSessionId(sessionId)) return sessionNotFound();
     context.record.sessionHash = telemetry.hash(sessionId);
 
     if (req.method === 'DELETE') {

@@ -49,3 +49,8 @@ export function sessionSlotOf(value: unknown): number | undefined {
   if (typeof value !== 'string' || !SESSION_ID_PATTERN.test(value)) return undefined;
   return Number.parseInt(value.slice(43), 36);
 }
+
+/** Whether `value` has the shape of a session id minted by {@link newSessionId} (checked before any lookup). */
+export function isSessionId(value: unknown): value is string {
+  return sessionSlotOf(value) !== undefined;
+}
