@@ -13,6 +13,7 @@
 // resources are back to their starting count, the concurrency limiter holds no entry, and nothing is
 // still counted in flight. Exit code 0 on pass, 1 otherwise.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { connect } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -100,6 +101,10 @@ export const CATEGORIES = [
   { name: 'abort.slow_call', era: 'modern', expected: 'client aborts at 100 ms' },
   { name: 'abort.upload', era: 'modern', expected: 'client aborts mid-body' },
   { name: 'abort.before_body', era: 'modern', expected: 'client gone before body read' },
+  { name: 'hostile.pipelined_unread', era: 'legacy', expected: '3 pipelined 2025-03-26 batches, client leaves' },
+  { name: 'hostile.slow_body', era: 'modern', expected: '408: 1 byte of a declared 1000' },
+  { name: 'hostile.wide_meta', era: 'modern', expected: '400: _meta of 88,000 keys' },
+  { name: 'hostile.batch', era: 'legacy', expected: '2025-03-26 batch served, 2025-11-25 batch 400' },
   { name: 'probe.in_flight_cap', era: 'modern', expected: 'cap admitted, 4 × 503' },
 ] as const;
 
@@ -108,7 +113,7 @@ const CATEGORY_INDEX = new Map<CategoryName, number>(CATEGORIES.map((category, i
 const C = (name: CategoryName): number => CATEGORY_INDEX.get(name)!;
 
 /** HTTP requests each operation of a category sends (the v2 client: discover, then the call). */
-const REQUESTS_PER_OP: Partial<Record<CategoryName, number>> = { 'sdk.v2_client': 2 };
+const REQUESTS_PER_OP: Partial<Record<CategoryName, number>> = { 'sdk.v2_client': 2, 'hostile.pipelined_unread': 4, 'hostile.batch': 3 };
 
 /** Blocks a lane draws from, with their weight. Blocks keep multi-request flows (sessions, notes) together. */
 const BLOCKS: ReadonlyArray<{ weight: number; ops: (random: () => number) => CategoryName[] }> = [
@@ -141,7 +146,27 @@ const BLOCKS: ReadonlyArray<{ weight: number; ops: (random: () => number) => Cat
   { weight: 0.8, ops: () => ['deadline'] },
   { weight: 0.8, ops: () => ['abort.slow_call'] },
   { weight: 0.4, ops: () => ['abort.upload'] },
+  // One hostile principal's shapes, drawn by every lane among its ordinary traffic.
+  { weight: 0.3, ops: () => ['hostile.pipelined_unread'] },
+  { weight: 0.15, ops: () => ['hostile.slow_body'] },
+  { weight: 0.3, ops: () => ['hostile.wide_meta'] },
+  { weight: 0.5, ops: () => ['hostile.batch'] },
 ];
+
+/** Body deadline of the soak's server: a trickled body is cut after about this long. */
+const SOAK_BODY_TIMEOUT_SECONDS = 1;
+/** Batches a hostile pipeline sends before it leaves (at most one principal's share of slots). */
+const PIPELINED_BATCHES = 3;
+const lists = (count: number) => JSON.stringify(Array.from({ length: count }, (_, index) => ({ jsonrpc: '2.0', id: index + 1, method: 'tools/list' })));
+const TEN_LISTS = lists(10);
+const THREE_LISTS = lists(3);
+/** A 2026-07-28 tools/list whose `_meta` has 88,000 keys (about 935 KiB), built once before the start measurement. */
+const WIDE_META_BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/list',
+  params: { _meta: Object.fromEntries(Array.from({ length: 88_000 }, (_, index) => [`k${index}`, 1])) },
+});
 const TOTAL_WEIGHT = BLOCKS.reduce((sum, block) => sum + block.weight, 0);
 
 /** A small seeded generator (mulberry32): the same seed gives the same schedule. */
@@ -643,9 +668,78 @@ async function operation(shared: Shared, lane: Lane, name: CategoryName, variant
         await busy;
       }
     }
+    case 'hostile.pipelined_unread': {
+      const session = await batchSession(shared, lane);
+      if (typeof session !== 'string') return session.failure;
+      return pipelineAndLeave(shared, lane, session);
+    }
+    case 'hostile.slow_body': {
+      const answer = await rawExchange(shared, modernRawHead(shared, lane.full, 1000), '{');
+      return answer.startsWith('HTTP/1.1 408 ') ? undefined : `answered ${answer.slice(0, 120)}`;
+    }
+    case 'hostile.wide_meta': {
+      const headers: Record<string, string> = { ...shared.modern.headers, authorization: `Bearer ${lane.full}`, 'mcp-method': 'tools/list' };
+      delete headers['mcp-name'];
+      const response = await client.send(kit.url, 'POST', headers, WIDE_META_BODY);
+      return response.status === 400 && rpc(response)?.error?.code === -32600 ? undefined : brief(response);
+    }
+    case 'hostile.batch': {
+      const session = await batchSession(shared, lane);
+      if (typeof session !== 'string') return session.failure;
+      const headers = { ...legacyHeaders(lane, session), 'mcp-protocol-version': '2025-03-26' };
+      const served = await client.send(kit.url, 'POST', headers, THREE_LISTS);
+      if (served.status !== 200 || served.text.match(/"tools":/g)?.length !== 3) return brief(served);
+      // The same batch announced as 2025-11-25, a revision without batches.
+      return statusIs(await client.send(kit.url, 'POST', legacyHeaders(lane, session), THREE_LISTS), 400);
+    }
     case 'probe.in_flight_cap':
       throw new Error('the probe is not a lane operation');
   }
+}
+
+/** A new 2025-03-26 session of the lane's principal (the revision that has batches). */
+async function batchSession(shared: Shared, lane: Lane): Promise<string | { failure: string }> {
+  shared.nextId += 1;
+  const headers = legacyHeaders(lane, undefined);
+  delete headers['mcp-protocol-version'];
+  const body = JSON.stringify({ jsonrpc: '2.0', id: shared.nextId, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'soak-hostile', version: '1.0.0' } } });
+  const response = await shared.client.send(shared.kit.url, 'POST', headers, body);
+  const session = response.headers['mcp-session-id'];
+  return response.status === 200 && typeof session === 'string' ? session : { failure: `initialize: ${brief(response)}` };
+}
+
+function modernRawHead(shared: Shared, token: string, contentLength: number): string {
+  const { host, pathname } = new URL(shared.kit.url);
+  const headers: Record<string, string> = { ...shared.modern.headers, 'mcp-name': 'whoami', authorization: `Bearer ${token}`, 'content-length': String(contentLength) };
+  return [`POST ${pathname} HTTP/1.1`, `host: ${host}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)].join('\r\n');
+}
+
+/** Sends `head` and `body` on a fresh connection and returns everything the server wrote until it closed. */
+function rawExchange(shared: Shared, head: string, body: string): Promise<string> {
+  const { port } = new URL(shared.kit.url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(`${head}\r\n\r\n${body}`));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+/** Pipelines batches without reading their answers, then closes the connection once the first bytes arrive. */
+function pipelineAndLeave(shared: Shared, lane: Lane, session: string): Promise<string | undefined> {
+  const { host, pathname, port } = new URL(shared.kit.url);
+  const headers = { ...legacyHeaders(lane, session), 'mcp-protocol-version': '2025-03-26', 'content-length': String(Buffer.byteLength(TEN_LISTS)) };
+  const request = `${[`POST ${pathname} HTTP/1.1`, `host: ${host}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)].join('\r\n')}\r\n\r\n${TEN_LISTS}`;
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(request.repeat(PIPELINED_BATCHES)));
+    socket.once('data', () => {
+      socket.pause();
+      socket.destroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(undefined));
+  });
 }
 
 async function runLanes(shared: Shared, lanes: readonly Lane[], schedules: readonly Uint8Array[]): Promise<void> {
@@ -737,7 +831,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const inFlightCap = laneCount * 2 + 8;
   let stopObserving: (() => void) | undefined;
   const kit = await startSoakKit(SOAK_TOOLS, {
-    env: { MCP_RATE_LIMIT_PER_MINUTE: '1000000', MCP_MAX_INFLIGHT: String(inFlightCap) },
+    env: {
+      MCP_RATE_LIMIT_PER_MINUTE: '1000000',
+      MCP_MAX_INFLIGHT: String(inFlightCap),
+      // Each lane has one request in flight, the probe three: a share of 3 keeps a hostile pipeline inside it.
+      MCP_MAX_INFLIGHT_PER_PRINCIPAL: '3',
+      MCP_BODY_TIMEOUT_SECONDS: String(SOAK_BODY_TIMEOUT_SECONDS),
+    },
     storeInProcess: options.storeInProcess ?? false,
   });
   try {
@@ -842,6 +942,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     progress(`settling ${settleMs} ms before the end measurement`);
     const end = await measure(measured, settleMs, gc, snapshotDir ? join(snapshotDir, 'soak-end.heapsnapshot') : undefined, start.resourceCount);
     const limiterSize = kit.app.limiter.size;
+    const slotsInUse = kit.app.slots.size;
+    const slotPrincipals = kit.app.slots.principals;
 
     const categories: SoakCategoryRow[] = CATEGORIES.map((category, index) => ({
       name: category.name,
@@ -870,6 +972,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         detail: `${start.resourceCount} → ${end.resourceCount}${resourceDiff.length > 0 ? ` (${resourceDiff.join(', ')})` : ''}`,
       },
       { name: 'concurrency limiter empty', pass: limiterSize === 0, detail: `size ${limiterSize}` },
+      { name: 'every in-flight slot free', pass: slotsInUse === 0 && slotPrincipals === 0, detail: `${slotsInUse} slots, ${slotPrincipals} principal shares in use` },
       {
         name: 'server in-flight count back to 0',
         pass: probe.admitted === inFlightCap && probe.refused === 4,

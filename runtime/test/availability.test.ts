@@ -173,7 +173,7 @@ describe('a wide params._meta', () => {
       const meta = Object.fromEntries(Array.from({ length: 88_000 }, (_, index) => [`k${index}`, 1]));
       const wide = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: meta } });
       assert.ok(wide.length < kit.config.http.maxBodyBytes);
-      const deep = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) } });
+      const deep = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: JSON.parse('{"a":'.repeat(70) + '1' + '}'.repeat(70)) } });
       const longString = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: { note: 'x'.repeat(300 * 1024) } } });
       const attacks = Promise.all(
         Array.from({ length: 6 }, async (_, index) => {

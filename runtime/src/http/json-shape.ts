@@ -25,9 +25,11 @@ export interface MessageShapeLimits {
 /**
  * The kit's limits. Tool arguments alone may hold 5,000 values nested 12 deep (see
  * `ARGUMENT_LIMITS`); the whole body gets that plus room for the envelope, `_meta` and a small batch.
+ * Depth is looser than the arguments' own limit, so arguments a little too deep still get the
+ * tool's own answer naming the limit.
  */
 export const MESSAGE_SHAPE_LIMITS: MessageShapeLimits = {
-  depth: 20,
+  depth: 64,
   values: 6_000,
   members: 6_000,
   keyBytes: 256,
