@@ -71,8 +71,10 @@ function closingQuote(raw: Uint8Array, start: number): number {
 
 function isPrototypeKey(raw: Uint8Array, start: number, end: number): boolean {
   const length = end - start - 1;
-  const escaped = raw.indexOf(BACKSLASH, start + 1);
-  if (escaped < 0 || escaped >= end) {
+  // Keys are short (checked against keyBytes first): a loop over the key, never a search past it.
+  let escaped = false;
+  for (let index = start + 1; index < end; index += 1) if (raw[index] === BACKSLASH) escaped = true;
+  if (!escaped) {
     if (length !== PROTO.length) return false;
     for (let index = 0; index < length; index += 1) if (raw[start + 1 + index] !== PROTO[index]) return false;
     return true;
