@@ -127,9 +127,7 @@ export interface ServiceMonitoringProps {
 }
 
 /** DynamoDB operations the session store performs, from the actions it is granted. */
-const TABLE_OPERATIONS = SESSION_TABLE_ACTIONS.map((action) => action.replace('dynamodb:', '')).filter(
-  (operation) => operation !== 'DescribeTable',
-);
+const TABLE_OPERATIONS = SESSION_TABLE_ACTIONS.map((action) => action.replace('dynamodb:', ''));
 
 /**
  * Operations view of one region: an encrypted SNS topic for alarms (subscribers from configuration),
