@@ -55,7 +55,29 @@ export function toPublicError(error: unknown): PublicError {
 /** The text a client sees for a failure: the fixed message, safe details, and the correlation id. */
 export function publicErrorText(error: PublicError, correlationId: string): string {
   const details = error.details.length > 0 ? ` ${error.details.join('; ')}.` : '';
-  return `${error.message}${details} Correlation id: ${correlationId}.`;
+  const text = `${error.message}${details} Correlation id: ${correlationId}.`;
+  rememberPublicText(text);
+  return text;
+}
+
+/** How many recently written public texts are remembered; an older one is answered with the fixed text of its code. */
+const REMEMBERED_PUBLIC_TEXTS = 4_096;
+const publicTexts = new Set<string>();
+
+function rememberPublicText(text: string): void {
+  publicTexts.delete(text);
+  publicTexts.add(text);
+  if (publicTexts.size > REMEMBERED_PUBLIC_TEXTS) publicTexts.delete(publicTexts.values().next().value!);
+}
+
+/**
+ * Whether `text` was written by `publicErrorText` lately. Errors that reach a client through the SDK
+ * are rewritten to a fixed text per code unless this says the kit wrote them: such a text holds the
+ * fixed message, schema paths, rule names and the correlation id only, never what the client sent.
+ * The memory is bounded (a set of the newest texts), so forgetting one only makes an answer plainer.
+ */
+export function isPublicErrorText(text: string): boolean {
+  return publicTexts.has(text);
 }
 
 /** JSON-RPC error object for transport-level failures (no `data`, nothing of the cause). */

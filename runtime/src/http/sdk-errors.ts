@@ -2,10 +2,12 @@
  * The SDK's error messages can carry what the client sent: a header value (`Mcp-Method`), a method
  * or prompt name, a raw zod issue dump. Every JSON-RPC error the SDK answers passes through here on
  * its way out and leaves with a fixed message for its code; only messages the kit writes itself,
- * which are known to hold no attacker text, are kept. `data` is dropped, except what an
- * unsupported-version error carries: the supported versions (the server's own values) and the
- * requested one when it is shaped like a version.
+ * which are known to hold no attacker text (`publicErrorText`, and the patterns below), are kept.
+ * `data` is dropped, except what an unsupported-version error carries (the supported versions, the
+ * server's own values, and the requested one when it is shaped like a version) and the `uri` of a
+ * resource-not-found error, which the protocol asks for (kept only as printable ASCII that parses as a URL).
  */
+import { isPublicErrorText } from '../errors/index.js';
 import { PROTOCOL_VERSIONS } from '../tools/mcp-server.js';
 
 const FIXED_MESSAGES: Readonly<Record<number, string>> = {
@@ -29,9 +31,17 @@ interface JsonRpcErrorObject {
   data?: unknown;
 }
 
+/** A URI that the protocol's resource-not-found error repeats: printable ASCII, bounded, and a URL by the platform's parser. */
+function safeUri(uri: unknown): string | undefined {
+  if (typeof uri !== 'string' || uri.length === 0 || uri.length > 2_048 || /[^\x21-\x7E]/.test(uri)) return undefined;
+  return URL.canParse(uri) ? uri : undefined;
+}
+
 function safeData(data: unknown): unknown {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
-  const { supported, requested } = data as { supported?: unknown; requested?: unknown };
+  const { supported, requested, uri } = data as { supported?: unknown; requested?: unknown; uri?: unknown };
+  const resourceUri = safeUri(uri);
+  if (resourceUri !== undefined && supported === undefined) return { uri: resourceUri };
   if (!Array.isArray(supported) || !supported.every((version) => typeof version === 'string' && KNOWN_VERSIONS.has(version))) return undefined;
   // The requested revision is part of the answer the protocol defines; only a version-shaped one is repeated.
   return typeof requested === 'string' && VERSION_SHAPE.test(requested) ? { supported, requested } : { supported };
@@ -39,10 +49,12 @@ function safeData(data: unknown): unknown {
 
 function safeError(error: JsonRpcErrorObject, correlationId: string): Record<string, unknown> {
   const code = typeof error.code === 'number' && Number.isSafeInteger(error.code) ? error.code : -32603;
-  const own = typeof error.message === 'string' && KIT_MESSAGES.some((pattern) => pattern.test(error.message as string));
-  let message = own ? (error.message as string) : (FIXED_MESSAGES[code] ?? 'Request failed.');
-  if (code === -32603) message = `Internal error. Correlation id: ${correlationId}.`;
+  const own =
+    typeof error.message === 'string' && (isPublicErrorText(error.message) || KIT_MESSAGES.some((pattern) => pattern.test(error.message as string)));
   const data = safeData(error.data);
+  const notFound = data !== undefined && 'uri' in (data as object);
+  let message = own ? (error.message as string) : notFound ? 'Resource not found.' : (FIXED_MESSAGES[code] ?? 'Request failed.');
+  if (code === -32603) message = `Internal error. Correlation id: ${correlationId}.`;
   return { code, message, ...(data === undefined ? {} : { data }) };
 }
 

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { PublicError, publicErrorText } from '../errors/index.js';
+import { safeSdkResponse } from './sdk-errors.js';
+
+async function errorOf(error: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = new Response(JSON.stringify({ jsonrpc: '2.0', id: 7, error }), { status: 200, headers: { 'content-type': 'application/json' } });
+  const body = (await (await safeSdkResponse(response, 'corr-1')).json()) as { error: Record<string, unknown> };
+  return body.error;
+}
+
+describe('safeSdkResponse', () => {
+  test('keeps a message the kit wrote through publicErrorText', async () => {
+    const text = publicErrorText(new PublicError('invalid_arguments', ['id is required']), 'corr-1');
+    assert.deepEqual(await errorOf({ code: -32602, message: text }), { code: -32602, message: text });
+  });
+
+  test('replaces any other message with the fixed text of its code and drops its data', async () => {
+    const echoed = await errorOf({ code: -32602, message: 'Prompt <script>evil</script> not found', data: { name: '<script>' } });
+    assert.deepEqual(echoed, { code: -32602, message: 'Invalid params.' });
+    const forged = await errorOf({ code: -32602, message: 'The arguments are not valid for this tool. Correlation id: corr-1.' });
+    assert.equal(forged.message, 'Invalid params.', 'a text shaped like the kit\'s but not written by it is not trusted');
+  });
+
+  test('keeps the uri of a resource-not-found error only when it is a printable URL', async () => {
+    assert.deepEqual(await errorOf({ code: -32602, message: 'Resource docs://x not found', data: { uri: 'docs://documents/x' } }), {
+      code: -32602,
+      message: 'Resource not found.',
+      data: { uri: 'docs://documents/x' },
+    });
+    const notUrl = await errorOf({ code: -32602, message: 'Resource not found', data: { uri: 'not a url <b>' } });
+    assert.deepEqual(notUrl, { code: -32602, message: 'Invalid params.' });
+  });
+});
