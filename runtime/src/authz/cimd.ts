@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { request } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { displayText, redirectUriProblem, type ClientRecord } from './clients.js';
+import { displayText, hostOf, redirectUriProblem, type ClientRecord } from './clients.js';
 import { OAuthError } from './errors.js';
 
 /** Largest metadata document accepted, bytes. */
@@ -166,13 +166,15 @@ export class ClientMetadataResolver {
     if (cached && cached.until > now) return cached.record;
     this.#cache.delete(clientId);
 
+    const host = hostOf(url);
+    const literal = isIP(host);
     let addresses: Array<{ address: string; family: number }>;
     try {
-      addresses = isIP(url.hostname.replace(/^\[|\]$/g, '')) ? [{ address: url.hostname.replace(/^\[|\]$/g, ''), family: isIP(url.hostname.replace(/^\[|\]$/g, '')) }] : await lookup(url.hostname, { all: true });
+      addresses = literal ? [{ address: host, family: literal }] : await lookup(url.hostname, { all: true });
     } catch (error) {
       throw new OAuthError('invalid_client', 'the client metadata document cannot be fetched', { cause: error });
     }
-    const loopbackHost = url.hostname === 'localhost' || isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0;
+    const loopbackHost = url.hostname === 'localhost' || literal !== 0;
     const allowLoopback = this.policy.allowLoopback && loopbackHost;
     if (addresses.length === 0 || !addresses.every((entry) => isPublicAddress(entry.address, allowLoopback))) {
       throw new OAuthError('invalid_client', 'the client metadata document is on an address this server does not fetch from');

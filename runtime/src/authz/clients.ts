@@ -20,7 +20,8 @@ const GRANTS = ['authorization_code', 'refresh_token'] as const;
 const LOOPBACK_IPS = new Set(['127.0.0.1', '::1']);
 const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'blob:', 'vbscript:', 'about:', 'ftp:', 'ws:', 'wss:', 'chrome:', 'view-source:', 'mailto:', 'tel:']);
 
-function hostOf(url: URL): string {
+/** The host of `url` without the brackets of an IPv6 literal, as `node:net` expects it. */
+export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
 }
 
