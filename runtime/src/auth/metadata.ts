@@ -12,9 +12,26 @@ export function protectedResourceMetadataUrl(publicUrl: URL): string {
 }
 
 /**
+ * The scope names a client must ask its authorization server for, as every document and challenge of
+ * this server spells them. The catalog names scopes bare (`mcp:identity.read`). With the Cognito profile
+ * and no broker, clients ask Cognito itself, whose resource-server scopes are `<resourceServerId>/<scope>`
+ * (the verifier strips the prefix again), so the 401 and 403 challenges, the protected-resource metadata
+ * and the authorization-server metadata all say `mcp/mcp:identity.read`. With the broker on, the broker
+ * is the authorization server and grants the bare names.
+ *
+ * @param scopes - every scope the catalog defines.
+ */
+export function advertisedScopes(config: RuntimeConfig, scopes: readonly string[]): string[] {
+  const auth = config.auth;
+  if (auth.profile !== 'cognito' || config.broker) return [...scopes];
+  const prefix = auth.resourceServerId.replace(/\/+$/, '');
+  return scopes.map((scope) => `${prefix}/${scope}`);
+}
+
+/**
  * RFC 9728 protected-resource metadata for this server.
  *
- * @param scopes - every scope the catalog defines (`scopes_supported`).
+ * @param scopes - the scopes to advertise (`scopes_supported`), as {@link advertisedScopes} names them.
  */
 export function protectedResourceMetadata(config: RuntimeConfig, scopes: readonly string[]): Record<string, unknown> {
   return {
@@ -33,12 +50,13 @@ export function protectedResourceMetadata(config: RuntimeConfig, scopes: readonl
  * flow without it, so the server publishes this document (issuer: its own origin, the URL the
  * protected-resource metadata names) pointing at the pool's managed login endpoints with PKCE S256.
  *
- * @returns the document, or `undefined` for the generic OIDC profile (clients use the issuer's own).
+ * @param scopes - every scope the catalog defines (bare names; prefixed here as {@link advertisedScopes} does).
+ * @returns the document, or `undefined` for the generic OIDC profile (clients use the issuer's own)
+ *   and when the broker is on (it serves its own).
  */
 export function cognitoAuthorizationServerMetadata(config: RuntimeConfig, scopes: readonly string[]): Record<string, unknown> | undefined {
   const auth = config.auth;
-  if (auth.profile !== 'cognito') return undefined;
-  const prefix = auth.resourceServerId.replace(/\/+$/, '');
+  if (auth.profile !== 'cognito' || config.broker) return undefined;
   return {
     issuer: config.http.publicUrl.origin,
     authorization_endpoint: `${auth.domain}/oauth2/authorize`,
@@ -50,7 +68,7 @@ export function cognitoAuthorizationServerMetadata(config: RuntimeConfig, scopes
     grant_types_supported: ['authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
-    scopes_supported: ['openid', ...scopes.map((scope) => `${prefix}/${scope}`)],
+    scopes_supported: ['openid', ...advertisedScopes(config, scopes)],
   };
 }
 

@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   AuthenticationError,
+  advertisedScopes,
   authenticationChallenge,
   bearerToken,
   cognitoAuthorizationServerMetadata,
@@ -178,7 +179,9 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
   const allowedHosts = new Set(http.allowedHosts.map(hostnameOf));
   const allowedOrigins = new Set(http.allowedOrigins.map((origin) => origin.toLowerCase()));
   const mcpPath = http.publicUrl.pathname.replace(/\/+$/, '') || '/';
-  const resourceMetadata = JSON.stringify(protectedResourceMetadata(config, deps.scopes));
+  // One spelling of the scope names in the challenges and both metadata documents (see advertisedScopes).
+  const challengeScopes = advertisedScopes(config, deps.scopes);
+  const resourceMetadata = JSON.stringify(protectedResourceMetadata(config, challengeScopes));
   const prmPaths = new Set([protectedResourceMetadataPath(http.publicUrl), '/.well-known/oauth-protected-resource']);
   const asMetadata = cognitoAuthorizationServerMetadata(config, deps.scopes);
   const rateLimiter: PrincipalRateLimit = deps.principalRate ?? new RateLimiter(config.limits.ratePerMinute);
@@ -243,7 +246,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         return 503;
       }
       send(res, 401, jsonRpcError(null, JSON_RPC.refused, 'Unauthorized.'), {
-        'www-authenticate': authenticationChallenge(http.publicUrl, deps.scopes, token !== undefined),
+        'www-authenticate': authenticationChallenge(http.publicUrl, challengeScopes, token !== undefined),
         ...(req.complete ? {} : { connection: 'close' }),
         ...correlation,
       });
@@ -262,7 +265,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     }
     if (!principal.scopes.some((scope) => deps.scopes.includes(scope))) {
       send(res, 403, jsonRpcError(null, JSON_RPC.refused, 'Insufficient scope.'), {
-        'www-authenticate': insufficientScopeChallenge(http.publicUrl, deps.scopes),
+        'www-authenticate': insufficientScopeChallenge(http.publicUrl, challengeScopes),
         ...correlation,
       });
       return 403;
