@@ -7,6 +7,8 @@ import { moderatedText } from './capabilities/content.js';
 import type { RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
 import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
+import { PendingInputs } from './http/legacy-input.js';
+import { samplingScreen } from './http/legacy-sampling.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
 import { FleetRateLimiter } from './limits/index.js';
 import { createMcpHttpServer, type RunningServer } from './http/server.js';
@@ -28,7 +30,7 @@ import type { HandleAccess, ToolDefinition, UserStateAccess } from './tools/defi
 import type { OutputFilter, ToolCallObserver } from './tools/invoke.js';
 import { ConcurrencyLimiter } from './tools/limits.js';
 import { assertCatalogSafe } from './tools/lint.js';
-import { createToolDispatch } from './tools/mcp-server.js';
+import { createToolDispatch, INPUT_ROUNDS } from './tools/mcp-server.js';
 import { ToolCatalog } from './tools/registry.js';
 import { ownerKey } from './auth/principal.js';
 
@@ -66,6 +68,8 @@ export interface App {
   readonly limiter: ConcurrencyLimiter;
   /** The server's in-flight slots (global and per principal). */
   readonly slots: InFlightSlots;
+  /** The server-to-client requests of 2025-era calls waiting on this instance. */
+  readonly pending: PendingInputs;
   /** Drains in-flight requests and releases everything the app opened. */
   close(): Promise<void>;
 }
@@ -237,13 +241,14 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     },
   };
 
+  const outputFilter = outputFilterOf(moderation);
   const dispatch = createToolDispatch({
     ...SERVER_INFO,
     catalog,
     capabilities,
     invoke: {
       limiter,
-      filter: outputFilterOf(moderation),
+      filter: outputFilter,
       findCredential: findCredentialValue,
       stateFor: (principal, stateScope): UserStateAccess => {
         const state = userStateAccess(sessions, principal, { scope: stateScope });
@@ -256,7 +261,22 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       observer,
     },
   });
-  const endpoint = createMcpEndpoint({ dispatch, sessions, telemetry, maxBodyBytes: config.http.maxBodyBytes });
+  const inputFailure = (cause: unknown): void => {
+    observability.errorLog('input', cause, { where: 'input' });
+    observability.countError('session');
+  };
+  const pending = new PendingInputs(
+    { deadlineMs: config.input.deadlineSeconds * 1000, perSession: config.input.perSession, perPrincipal: config.input.perPrincipal, pollMs: config.input.pollMs },
+    sessions instanceof DynamoSessionStore ? sessions.pendingInputs : undefined,
+    inputFailure,
+  );
+  const endpoint = createMcpEndpoint({
+    dispatch,
+    sessions,
+    telemetry,
+    maxBodyBytes: config.http.maxBodyBytes,
+    input: { pending, screenSampling: samplingScreen(outputFilter, inputFailure) },
+  });
   const http = createMcpHttpServer({
     config,
     verifier,
@@ -270,7 +290,9 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     ...(principalRate ? { principalRate } : {}),
     readiness: [() => sessions.ping()],
     ...(broker ? { authz: broker.server } : {}),
-    longestToolDeadlineMs: Math.max(0, ...(overrides.tools ?? DEFAULT_TOOLS).map((tool) => tool.deadlineMs)),
+    // A call that asks the client for input waits up to the input deadline in each of its rounds.
+    longestToolDeadlineMs:
+      INPUT_ROUNDS * (Math.max(0, ...(overrides.tools ?? DEFAULT_TOOLS).map((tool) => tool.deadlineMs)) + config.input.deadlineSeconds * 1000),
   });
   let running: RunningServer;
   try {
@@ -292,7 +314,9 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     observability,
     limiter,
     slots: running.slots,
+    pending,
     async close() {
+      pending.close();
       await running.close();
       await endpoint.close();
       if (!overrides.sessions) sessions.close();

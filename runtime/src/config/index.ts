@@ -68,6 +68,10 @@ const environmentSchema = z.object({
   MCP_MAX_INFLIGHT: integer(1, 100_000).default(256),
   MCP_MAX_INFLIGHT_PER_PRINCIPAL: integer(1, 100_000).default(32),
   MCP_MAX_BATCH: integer(1, 100).default(10),
+  MCP_INPUT_DEADLINE_SECONDS: integer(1, 3600).default(120),
+  MCP_INPUT_PENDING_PER_SESSION: integer(1, 32).default(4),
+  MCP_INPUT_PENDING_PER_PRINCIPAL: integer(1, 1000).default(16),
+  MCP_INPUT_POLL_MS: integer(20, 5000).default(250),
   MCP_HEALTH_MAX_LOOP_DELAY_MS: integer(50, 60_000).default(1000),
   MCP_HEALTH_SATURATED_SECONDS: integer(0, 3600).default(10),
   MCP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(600),
@@ -165,6 +169,16 @@ export interface RuntimeConfig {
     readonly ratePerMinute: number;
     /** Most messages in one JSON-RPC batch, where the negotiated revision allows batches at all. */
     readonly maxBatch: number;
+  };
+  /** Server-to-client requests of 2025-era calls (elicitation, sampling, roots) waiting for the client. */
+  readonly input: {
+    /** How long one request waits for the client's answer. */
+    readonly deadlineSeconds: number;
+    /** Most requests pending at once per session, and per principal over all its sessions. */
+    readonly perSession: number;
+    readonly perPrincipal: number;
+    /** First interval at which the waiting instance reads the session table for an answer given elsewhere. */
+    readonly pollMs: number;
   };
   readonly health: {
     /** `/healthz` fails while the event loop was blocked longer than this in the last window. */
@@ -337,6 +351,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxInFlightPerPrincipal: Math.min(e.MCP_MAX_INFLIGHT_PER_PRINCIPAL, e.MCP_MAX_INFLIGHT),
       ratePerMinute: e.MCP_RATE_LIMIT_PER_MINUTE,
       maxBatch: e.MCP_MAX_BATCH,
+    },
+    input: {
+      deadlineSeconds: e.MCP_INPUT_DEADLINE_SECONDS,
+      perSession: e.MCP_INPUT_PENDING_PER_SESSION,
+      perPrincipal: Math.max(e.MCP_INPUT_PENDING_PER_PRINCIPAL, e.MCP_INPUT_PENDING_PER_SESSION),
+      pollMs: e.MCP_INPUT_POLL_MS,
     },
     health: { maxLoopDelayMs: e.MCP_HEALTH_MAX_LOOP_DELAY_MS, saturatedSeconds: e.MCP_HEALTH_SATURATED_SECONDS },
     moderation,

@@ -2,15 +2,17 @@ import type { IncomingMessage } from 'node:http';
 import {
   classifyInboundRequest,
   createMcpHandler,
-  legacyStatelessFallback,
   type AuthInfo,
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
-import { isSessionId, SessionStoreUnavailableError, type SessionStore } from '../session/index.js';
+import { isSessionId, SessionStoreUnavailableError, type SessionRecord, type SessionStore } from '../session/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
+import { routeAnswers } from './legacy-route.js';
+import type { PendingInputs } from './legacy-input.js';
+import { serveLegacyRequest, type LegacySession, type SamplingScreen } from './legacy-serve.js';
 import { jsonReply, type DirectReply, type McpReply } from './reply.js';
 import { safeSdkResponse } from './sdk-errors.js';
 import type { HttpRequestContext, McpEndpoint } from './server.js';
@@ -93,6 +95,20 @@ export interface McpEndpointOptions {
   readonly sessions: SessionStore;
   readonly telemetry: Telemetry;
   readonly maxBodyBytes: number;
+  /** The server-to-client requests of 2025-era calls: pending registry and the sampling screen. */
+  readonly input: { readonly pending: PendingInputs; readonly screenSampling: SamplingScreen };
+}
+
+/** What a fresh server of the session needs to know of it. */
+function legacySession(id: string, record: SessionRecord, principal: HttpRequestContext['principal']): LegacySession {
+  return {
+    id,
+    caller: { issuer: principal.issuer, subject: principal.subject, clientId: principal.clientId },
+    protocolVersion: record.protocolVersion,
+    clientCapabilities: record.clientCapabilities,
+    clientInfo: record.clientInfo,
+    notAfter: record.absoluteExpiresAt,
+  };
 }
 
 /**
@@ -104,7 +120,9 @@ export interface McpEndpointOptions {
  *   expiring) returned in `Mcp-Session-Id`; every later request must name a live session of the same
  *   owner (404 otherwise, the same answer whatever the reason); `DELETE` ends it; `GET` is 405 (no
  *   standalone stream is served). Each request is served by a fresh server instance, so any instance
- *   in any region can serve any session.
+ *   in any region can serve any session. A call that asks the client for input (elicitation,
+ *   sampling, roots) keeps its stream open; the client's answer, a POST of JSON-RPC responses only,
+ *   is routed to the waiting call on whichever instance it waits (see `legacy-serve.ts`).
  *
  * The era is decided by the SDK's own classifier (`classifyInboundRequest`, the step behind
  * `isLegacyRequest`). A plain `tools/call` in either era is answered on the direct path (see
@@ -113,7 +131,8 @@ export interface McpEndpointOptions {
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { close(): Promise<void> } {
   const { sessions, telemetry, dispatch } = options;
   const modern = createMcpHandler(dispatch.factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes });
-  const legacy = legacyStatelessFallback(dispatch.factory, undefined, { maxRequestBodySize: options.maxBodyBytes });
+  const { pending } = options.input;
+  const serving = { factory: dispatch.factory, pending, screenSampling: options.input.screenSampling, maxRequestBodySize: options.maxBodyBytes };
 
   /** Calls the tool on the direct path; `undefined` (nothing called) when the SDK must answer instead. */
   async function direct(call: DirectToolCall, context: HttpRequestContext, era: 'modern' | 'legacy'): Promise<DirectReply | undefined> {
@@ -127,9 +146,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const sessionId = headerOf(req, 'mcp-session-id') ?? null;
     const { principal } = context;
     let authInfo: AuthInfo | undefined;
-    const sdk = async () =>
+    const sdk = async (session?: LegacySession) =>
       safeSdkResponse(
-        await legacy(webRequest(req, context.disconnected.signal), { authInfo: (authInfo ??= toAuthInfo(context)), parsedBody: context.parsedBody }),
+        await serveLegacyRequest(serving, webRequest(req, context.disconnected.signal), {
+          authInfo: (authInfo ??= toAuthInfo(context)),
+          parsedBody: context.parsedBody,
+          ...(session ? { session } : {}),
+        }),
         context.correlationId,
       );
 
@@ -155,6 +178,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
           ...(clientInfo && typeof clientInfo.name === 'string' && typeof clientInfo.version === 'string'
             ? { clientInfo: { name: clientInfo.name, version: clientInfo.version } }
             : {}),
+          clientCapabilities: (params as { capabilities?: unknown }).capabilities,
         }),
       );
       telemetry.sessionOpened();
@@ -175,6 +199,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     if (req.method === 'DELETE') {
       const ended = await context.span.step('session', () => sessions.deleteSession(sessionId, principal));
       if (!ended) return sessionNotFound();
+      await pending.endSession(sessionId);
       telemetry.sessionEnded();
       return { status: 204, headers: {}, body: '' };
     }
@@ -185,7 +210,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
       return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Invalid request: this protocol revision has no batches.'));
     }
     await sessions.touchSession(sessionId, record);
-    return (call && (await direct(call, context, 'legacy'))) ?? sdk();
+    const answered = await routeAnswers(pending, sessionId, principal, context.parsedBody);
+    if (answered) return answered;
+    return (call && (await direct(call, context, 'legacy'))) ?? sdk(legacySession(sessionId, record, principal));
   }
 
   async function serveModern(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): Promise<McpReply> {
@@ -234,6 +261,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
         throw error;
       }
     },
-    close: () => modern.close(),
+    close: async () => {
+      pending.close();
+      await modern.close();
+    },
   };
 }

@@ -6,8 +6,9 @@ import { MAX_SESSION_SLOTS, newSessionId, sessionSlotOf, sha256Hex } from './ids
 import { A, key, num, readString, str } from './items.js';
 import { boundedString, integer, seconds, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './options.js';
 import { OwnerSlots } from './owner-slots.js';
+import { PendingInputItems } from './pending-inputs.js';
 import { BoundedTtlCache } from './record-cache.js';
-import { boundClientInfo, isLive, parseSession, sessionItem, sessionKey, usableBy } from './session-records.js';
+import { boundClientInfo, boundInputCapabilities, isLive, parseSession, sessionItem, sessionKey, usableBy } from './session-records.js';
 import { StateItems } from './state-items.js';
 import type {
   CreatedSession,
@@ -63,6 +64,8 @@ export class DynamoSessionStore implements SessionStore {
   readonly #cache: BoundedTtlCache<SessionRecord>;
   readonly #slots: OwnerSlots;
   readonly #state: StateItems;
+  /** The records of pending server-to-client requests of 2025-era sessions (see `PendingInputItems`). */
+  readonly pendingInputs: PendingInputItems;
 
   /**
    * @throws RangeError when an option is out of range (the message names it and shows the value).
@@ -94,6 +97,7 @@ export class DynamoSessionStore implements SessionStore {
     const client = options.client ?? createSessionStoreClient(options);
     this.#calls = new TableCalls(client, options.tableName, operationTimeoutMs, retryAfterSeconds);
     this.#slots = new OwnerSlots(this.#calls, this.#maxSessionsPerOwner, viewTtlMs, cacheMax, this.#clock);
+    this.pendingInputs = new PendingInputItems(this.#calls, this.#clock);
     this.#state = new StateItems(this.#calls, { stateTtlMs, sessionLifetimeMs: this.#absoluteMs, maxHandleTtlSeconds }, this.#clock);
   }
 
@@ -118,6 +122,7 @@ export class DynamoSessionStore implements SessionStore {
    * @param init.clientId defaults to `principal.clientId`; 1–512 characters.
    * @param init.protocolVersion 1–64 characters.
    * @param init.clientInfo stored as `{ name, version, title? }`, each cut to 256 characters.
+   * @param init.clientCapabilities only the input kinds (`boundInputCapabilities`) are stored.
    * @throws RangeError when `clientId` or `protocolVersion` is empty or too long.
    * @throws SessionStoreUnavailableError when the store does not answer in time.
    */
@@ -125,6 +130,7 @@ export class DynamoSessionStore implements SessionStore {
     const clientId = boundedString('clientId', init.clientId ?? principal.clientId, MAX_CLIENT_ID);
     const protocolVersion = boundedString('protocolVersion', init.protocolVersion, MAX_PROTOCOL_VERSION);
     const clientInfo = boundClientInfo(init.clientInfo);
+    const clientCapabilities = boundInputCapabilities(init.clientCapabilities);
     const owner = ownerKey(principal);
     let id = '';
     let record: SessionRecord | undefined;
@@ -140,6 +146,7 @@ export class DynamoSessionStore implements SessionStore {
         clientId,
         protocolVersion,
         clientInfo,
+        clientCapabilities,
         createdAt: now,
         lastUsedAt: now,
         idleExpiresAt,

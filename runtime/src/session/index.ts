@@ -6,6 +6,7 @@ export { SESSION_TABLE, SESSION_TABLE_ACTIONS } from './table-schema.js';
 export { isSessionId } from './ids.js';
 export type {
   ClientInfo,
+  InputCapabilities,
   CreatedSession,
   NewSession,
   ResolvedHandle,
@@ -26,4 +27,6 @@ export {
   type StoreFailureReason,
 } from './errors.js';
 export { DYNAMODB_MAX_ITEM_BYTES, MAX_STORED_ITEM_BYTES } from './item-size.js';
+export { PendingInputItems, type PendingInputState } from './pending-inputs.js';
+export { boundInputCapabilities } from './session-records.js';
 export { handleAccess, userStateAccess, type OwnerHandleAccess } from './user-state.js';

@@ -18,6 +18,7 @@ export const A = {
   clientId: 'clientId',
   protocolVersion: 'protocolVersion',
   clientInfo: 'clientInfo',
+  clientCapabilities: 'clientCapabilities',
   lastUsedAt: 'lastUsedAt',
   idleExpiresAt: 'idleExpiresAt',
   absoluteExpiresAt: 'absoluteExpiresAt',

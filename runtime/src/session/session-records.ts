@@ -1,7 +1,7 @@
 import { ownerKey } from '../auth/principal.js';
 import { ownerDigest } from './ids.js';
 import { A, key, num, readIsoTime, readNumber, readString, str, type Item } from './items.js';
-import type { ClientInfo, SessionCaller, SessionOwner, SessionRecord } from './store.js';
+import type { ClientInfo, InputCapabilities, SessionCaller, SessionOwner, SessionRecord } from './store.js';
 
 const MAX_CLIENT_INFO_FIELD = 256;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -47,6 +47,7 @@ export function sessionItem(owner: SessionOwner, slot: number, idHash: string, r
     [A.clientId]: str(record.clientId),
     [A.protocolVersion]: str(record.protocolVersion),
     [A.clientInfo]: str(JSON.stringify(record.clientInfo)),
+    [A.clientCapabilities]: str(JSON.stringify(record.clientCapabilities)),
     [A.createdAt]: str(new Date(record.createdAt).toISOString()),
     [A.lastUsedAt]: num(record.lastUsedAt),
     [A.idleExpiresAt]: num(record.idleExpiresAt),
@@ -85,8 +86,11 @@ export function parseSession(item: Item): SessionRecord | undefined {
     return undefined;
   }
   let clientInfo: ClientInfo;
+  let clientCapabilities: InputCapabilities;
   try {
     clientInfo = boundClientInfo(JSON.parse(clientInfoJson) as ClientInfo);
+    const capabilitiesJson = readString(item, A.clientCapabilities);
+    clientCapabilities = capabilitiesJson === undefined ? {} : boundInputCapabilities(JSON.parse(capabilitiesJson));
   } catch {
     return undefined;
   }
@@ -97,6 +101,7 @@ export function parseSession(item: Item): SessionRecord | undefined {
     clientId,
     protocolVersion,
     clientInfo,
+    clientCapabilities,
     createdAt,
     lastUsedAt,
     idleExpiresAt,
@@ -119,4 +124,31 @@ function cut(value: unknown): string | undefined {
   const codePoints = Array.from(value);
   const bounded = codePoints.length > MAX_CLIENT_INFO_FIELD ? codePoints.slice(0, MAX_CLIENT_INFO_FIELD).join('') : value;
   return bounded.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `{}` for each of `keys` that `value` holds as an object: the only shape the input sub-capabilities take. */
+function presentKeys<K extends string>(value: Record<string, unknown>, keys: readonly K[]): Partial<Record<K, Record<string, never>>> {
+  const kept: Partial<Record<K, Record<string, never>>> = {};
+  for (const name of keys) if (isObject(value[name])) kept[name] = {};
+  return kept;
+}
+
+/**
+ * The input kinds of a client's declared `capabilities`, reduced to what the server may ask for:
+ * `elicitation` (`form`, `url`), `sampling` (`context`, `tools`) and `roots` (`listChanged`), each
+ * present only when declared as an object. Everything else the client declared is dropped, so what
+ * is stored stays a few bytes whatever the client sent.
+ */
+export function boundInputCapabilities(capabilities: unknown): InputCapabilities {
+  if (!isObject(capabilities)) return {};
+  const { elicitation, sampling, roots } = capabilities;
+  return {
+    ...(isObject(elicitation) ? { elicitation: presentKeys(elicitation, ['form', 'url'] as const) } : {}),
+    ...(isObject(sampling) ? { sampling: presentKeys(sampling, ['context', 'tools'] as const) } : {}),
+    ...(isObject(roots) ? { roots: roots.listChanged === true ? { listChanged: true } : {} } : {}),
+  };
 }

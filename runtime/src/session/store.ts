@@ -13,6 +13,17 @@ export interface ClientInfo {
   readonly title?: string;
 }
 
+/**
+ * The input kinds a 2025-era client declared in `initialize` (`capabilities.elicitation`, `.sampling`,
+ * `.roots`), kept so that every later request of the session knows what the client may be asked.
+ * Only these three and their known sub-keys are stored; every value is `{}` or a boolean.
+ */
+export interface InputCapabilities {
+  readonly elicitation?: { readonly form?: Record<string, never>; readonly url?: Record<string, never> };
+  readonly sampling?: { readonly context?: Record<string, never>; readonly tools?: Record<string, never> };
+  readonly roots?: { readonly listChanged?: boolean };
+}
+
 /** What `initialize` tells the store about a new legacy-era session. */
 export interface NewSession {
   /** OAuth client the token was issued to. Defaults to the principal's `clientId`. */
@@ -21,6 +32,8 @@ export interface NewSession {
   readonly protocolVersion: string;
   /** The client's `clientInfo`; names longer than 256 characters are cut, other fields dropped. */
   readonly clientInfo?: ClientInfo;
+  /** What the client may be asked for (see {@link InputCapabilities}); anything else it declared is dropped. */
+  readonly clientCapabilities?: unknown;
 }
 
 /**
@@ -38,6 +51,8 @@ export interface SessionRecord {
   readonly clientId: string;
   readonly protocolVersion: string;
   readonly clientInfo: ClientInfo;
+  /** The input kinds the client declared in `initialize`; `{}` for sessions stored before they were kept. */
+  readonly clientCapabilities: InputCapabilities;
   /** Creation time (stored as an ISO 8601 string); the oldest live session gives way at the cap. */
   readonly createdAt: number;
   /** Last recorded use. Written at most once per touch interval, so it may lag by that much. */

@@ -33,6 +33,14 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 /** The 2025-era revisions (negotiated with `initialize`), newest first. */
 export const LEGACY_PROTOCOL_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((version) => version < MODERN_PROTOCOL_VERSION);
 
+/**
+ * Most rounds of input one call may ask for (the SDK's legacy shim re-enters the handler after each).
+ * The wait of each round is bounded by the input deadline (`MCP_INPUT_DEADLINE_SECONDS`), which the
+ * HTTP layer enforces; the SDK's own per-round timeout is set above its largest value.
+ */
+export const INPUT_ROUNDS = 4;
+const SDK_ROUND_TIMEOUT_MS = 3_700_000;
+
 /** Every protocol revision the server accepts, newest first. */
 export const PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION, ...LEGACY_PROTOCOL_VERSIONS];
 
@@ -160,7 +168,11 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   const factory: McpServerFactory = (context) => {
     const scope = scopeOf(context.authInfo);
     // Options are built per instance: an SDK server may keep and change what it is given.
-    const server = new Server(info, { capabilities: declared(), supportedProtocolVersions: [...PROTOCOL_VERSIONS] });
+    const server = new Server(info, {
+      capabilities: declared(),
+      supportedProtocolVersions: [...PROTOCOL_VERSIONS],
+      inputRequired: { maxRounds: INPUT_ROUNDS, roundTimeoutMs: SDK_ROUND_TIMEOUT_MS },
+    });
     server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const tool = catalog.find(scope.principal, request.params.name);
