@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, ClientGoneError, isJsonMediaType, readBody } from '../http/body.js';
 import { RateLimiter } from '../tools/limits.js';
 import { ClientMetadataResolver } from './cimd.js';
+import { createConsentManagement } from './consents.js';
 import { MAX_REGISTRATION_BYTES, redirectUriMatches, registrationFromRequest, registrationResponse, type ClientRecord } from './clients.js';
 import type { BrokerConfig } from './config.js';
 import { OAuthError } from './errors.js';
+import { cookie, readCookie, readForm, redirect, single } from './http.js';
 import {
   clientRedirect,
   consentCovers,
@@ -29,7 +31,6 @@ const FLOW_COOKIE = '__Host-mcp-flow';
 /** Cookie remembering who signed in with this browser, so a remembered consent needs no page. */
 const BROWSER_COOKIE = '__Host-mcp-browser';
 const CONSENT_SECONDS = 180 * 86_400;
-const MAX_FORM_BYTES = 8 * 1024;
 /** Scopes a client may ask for that do not name a permission of this server (and are dropped). */
 const IGNORED_SCOPES = new Set(['offline_access', 'openid']);
 
@@ -67,38 +68,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function redirect(res: ServerResponse, location: string, cookies: string[] = []): void {
-  res.writeHead(303, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}) });
-  res.end();
-}
-
-function cookie(name: string, value: string, maxAgeSeconds: number): string {
-  return `${name}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}`;
-}
-
-function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string' || header.length > 8192) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** One value of a parameter; a repeated parameter is an `invalid_request` (RFC 6749 §3.1). */
-function single(params: URLSearchParams, name: string): string | undefined {
-  const values = params.getAll(name);
-  if (values.length > 1) throw new OAuthError('invalid_request', `${name} must not be repeated`);
-  return values[0];
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
-  return new URLSearchParams((await readBody(req, MAX_FORM_BYTES)).toString('utf8'));
-}
-
 function clientIp(req: IncomingMessage): string {
   // The load balancer appends the peer address last; without one the socket peer is the client.
   const forwarded = req.headers['x-forwarded-for'];
@@ -129,6 +98,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     ? new ClientMetadataResolver(config.metadataDocuments, options.metadataCa ? { ca: options.metadataCa } : {})
     : undefined;
   const clientOf = (clientId: string | undefined) => loadClient(store, clientId, documents);
+  /** The client, or undefined when it is no longer registered (a dynamic registration that expired). */
+  const registeredClient = (clientId: string) =>
+    clientOf(clientId).catch((error: unknown) => {
+      if (error instanceof OAuthError && error.code === 'invalid_client') return undefined;
+      throw error;
+    });
+  const consents = createConsentManagement({ config, store, flows, tokens, upstream, onFailure: fail });
 
   const resourceOf = (value: string | undefined): string => {
     if (value === undefined) return config.resource;
@@ -273,11 +249,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     }
     if (flow.user) {
       // Consent asked after the sign-in: the user is known, so the consent is recorded and the code issued.
+      const client = await registeredClient(flow.clientId);
+      if (!client) {
+        sendErrorPage(res, 400, 'The application that started this sign-in is no longer registered.');
+        return;
+      }
       if (!(await flows.takeFlow(flowId))) {
         sendErrorPage(res, 400, 'This sign-in has already been completed.');
         return;
       }
-      await flows.rememberConsent(flow.user, flow.clientId, flow.scopes, CONSENT_SECONDS);
+      await flows.rememberConsent(flow.user, client, flow.scopes, CONSENT_SECONDS);
       await finish(res, flow, flow.user);
       return;
     }
@@ -285,6 +266,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   }
 
   async function callback(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+    if (await consents.callback(req, res, params)) return;
     const flowId = readCookie(req, FLOW_COOKIE);
     const flow = flowId ? await flows.takeFlow(flowId) : undefined;
     const state = params.get('state') ?? '';
@@ -313,16 +295,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       redirect(res, clientRedirect(config, flow, { error: error.code, error_description: error.description }), [cookie(FLOW_COOKIE, '', 0)]);
       return;
     }
-    const client = await clientOf(flow.clientId).catch((error: unknown) => {
-      if (error instanceof OAuthError && error.code === 'invalid_client') return undefined;
-      throw error;
-    });
+    const client = await registeredClient(flow.clientId);
     if (!client) {
       sendErrorPage(res, 400, 'The application that started this sign-in is no longer registered.');
       return;
     }
     if (flow.approved) {
-      await flows.rememberConsent(user, flow.clientId, flow.scopes, CONSENT_SECONDS);
+      await flows.rememberConsent(user, client, flow.scopes, CONSENT_SECONDS);
       await finish(res, flow, user);
       return;
     }
@@ -385,6 +364,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       if (redirectUri !== undefined ? redirectUri !== grant.redirectUri : client.redirectUris.length !== 1) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
       if (!pkceMatches(verifier, grant.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
       if (resource !== undefined && resource !== grant.resource) throw new OAuthError('invalid_target', 'the code was not issued for this resource');
+      if (!(await flows.readConsent(grant.user, client.clientId))) throw new OAuthError('invalid_grant', 'the consent for this client was revoked');
       await touchClient(client);
       sendJson(res, 200, await tokens.issue({ clientId: client.clientId, scopes: grant.scopes, resource: grant.resource, user: grant.user, refresh: client.grantTypes.includes('refresh_token') }));
       return;
@@ -447,6 +427,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
           }
           return true;
         }
+        if (path === AUTHZ_PATHS.consents) {
+          if (method === 'GET' || method === 'HEAD') await consents.page(req, res, url);
+          else if (method === 'POST') await consents.submit(req, res);
+          else sendErrorPage(res, 405, 'This address only takes a browser visit or its own forms.');
+          return true;
+        }
         if (path === AUTHZ_PATHS.authorize || path === AUTHZ_PATHS.callback || path === AUTHZ_PATHS.consent) {
           if (path === AUTHZ_PATHS.consent) {
             if (method !== 'POST') return sendErrorPage(res, 405, 'This address only takes the consent form.'), true;
@@ -476,7 +462,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
           res.destroy();
           return true;
         }
-        const browserPage = path === AUTHZ_PATHS.authorize || path === AUTHZ_PATHS.callback || path === AUTHZ_PATHS.consent;
+        const browserPage = path === AUTHZ_PATHS.authorize || path === AUTHZ_PATHS.callback || path === AUTHZ_PATHS.consent || path === AUTHZ_PATHS.consents;
         if (browserPage) sendErrorPage(res, oauth.status, 'Sign-in is temporarily unavailable. Try again in a moment.');
         else sendJson(res, oauth.status, oauth.toJSON(), oauth.code === 'slow_down' ? { 'retry-after': '60' } : oauth.code === 'invalid_client' ? { 'www-authenticate': 'Basic realm="oauth"' } : {});
         return true;

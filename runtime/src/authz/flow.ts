@@ -42,7 +42,17 @@ export interface CodeGrant {
 /** A remembered consent of one user for one client. */
 export interface Consent {
   readonly scopes: readonly string[];
+  /** Epoch seconds of the user's choice. */
   readonly grantedAt: number;
+  /** The client's name as the consent page showed it (absent on consents remembered before names were kept). */
+  readonly clientName?: string;
+  /** The host of the client's metadata document; absent for a dynamic (unverified) registration. */
+  readonly verifiedHost?: string;
+}
+
+/** One of a user's remembered consents, as the consents page lists it. */
+export interface ListedConsent extends Consent {
+  readonly clientId: string;
 }
 
 /** Equal-time comparison of two strings. */
@@ -111,9 +121,19 @@ export class FlowStore {
     return this.store.take<CodeGrant>('code', digest(code));
   }
 
-  async rememberConsent(user: UpstreamIdentity, clientId: string, scopes: readonly string[], seconds: number): Promise<void> {
-    const consent: Consent = { scopes, grantedAt: Math.floor(Date.now() / 1000) };
-    await this.store.put('consent', userKey(user), consent, this.store.expiry(seconds), { sort: clientId });
+  async rememberConsent(user: UpstreamIdentity, client: Pick<ClientRecord, 'clientId' | 'kind' | 'name'>, scopes: readonly string[], seconds: number): Promise<void> {
+    const consent: Consent = {
+      scopes,
+      grantedAt: Math.floor(Date.now() / 1000),
+      clientName: client.name,
+      ...(client.kind === 'metadata' ? { verifiedHost: new URL(client.clientId).host } : {}),
+    };
+    await this.store.put('consent', userKey(user), consent, this.store.expiry(seconds), { sort: client.clientId });
+  }
+
+  /** Every live consent of the user (at most the store's listing bound), by client id. */
+  async listConsents(user: Pick<UpstreamIdentity, 'issuer' | 'subject'>): Promise<ListedConsent[]> {
+    return (await this.store.list<Consent>('consent', userKey(user))).map(({ sort, data }) => ({ ...data, clientId: sort }));
   }
 
   readConsent(user: Pick<UpstreamIdentity, 'issuer' | 'subject'>, clientId: string): Promise<Consent | undefined> {

@@ -5,6 +5,8 @@ export const AUTHZ_PATHS = {
   metadata: '/.well-known/oauth-authorization-server',
   authorize: '/oauth/authorize',
   consent: '/oauth/consent',
+  /** The user's own list of the applications they allowed, with revoke buttons. */
+  consents: '/oauth/consents',
   callback: '/oauth/callback',
   token: '/oauth/token',
   register: '/oauth/register',

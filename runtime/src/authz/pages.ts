@@ -90,3 +90,73 @@ export function sendConsentPage(res: ServerResponse, view: ConsentView): void {
   ].join('');
   sendPage(res, 200, 'Allow access?', body, view.formTargets);
 }
+
+/** One row of the consents page. */
+export interface ConsentRow {
+  readonly clientId: string;
+  readonly clientName: string;
+  /** The CIMD host, or undefined for a dynamic (unverified) registration. */
+  readonly verifiedHost?: string;
+  readonly scopes: readonly string[];
+  /** Epoch seconds of the user's choice. */
+  readonly grantedAt: number;
+}
+
+/** What the consents page shows. */
+export interface ConsentsView {
+  readonly user: string;
+  readonly csrf: string;
+  readonly rows: readonly ConsentRow[];
+  /** Set right after a revocation (post, redirect, get): the page says what happened. */
+  readonly revoked: boolean;
+  /** Access token lifetime, seconds: how long a revoked client may still use what it holds. */
+  readonly accessTokenSeconds: number;
+}
+
+function minutes(seconds: number): string {
+  const value = Math.max(1, Math.ceil(seconds / 60));
+  return `${value} minute${value === 1 ? '' : 's'}`;
+}
+
+/**
+ * The consents page: every application the signed-in user allowed, each with a revoke form
+ * (CSRF token, no script), and a sign-out form. Forms post to this origin only.
+ */
+export function sendConsentsPage(res: ServerResponse, view: ConsentsView): void {
+  const hidden = `<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">`;
+  const rows = view.rows.map((row) => {
+    const identity = row.verifiedHost ? `published by <strong>${escapeHtml(row.verifiedHost)}</strong>` : '<strong>unverified</strong> (registered itself)';
+    const scopes = row.scopes.map((scope) => `<code>${escapeHtml(scope)}</code>`).join(', ') || 'none';
+    return [
+      '<li><dl>',
+      `<dt>Application</dt><dd>${escapeHtml(row.clientName)} <small>(${escapeHtml(row.clientId)})</small></dd>`,
+      `<dt>Identity</dt><dd>${identity}</dd>`,
+      `<dt>Permissions</dt><dd>${scopes}</dd>`,
+      `<dt>Allowed</dt><dd><time datetime="${new Date(row.grantedAt * 1000).toISOString()}">${new Date(row.grantedAt * 1000).toISOString().replace('T', ' ').slice(0, 16)} UTC</time></dd>`,
+      '</dl>',
+      '<form method="post" action="/oauth/consents">',
+      hidden,
+      `<input type="hidden" name="client" value="${escapeHtml(row.clientId)}">`,
+      `<button type="submit" name="action" value="revoke" aria-label="Revoke access of ${escapeHtml(row.clientName)}">Revoke</button>`,
+      '</form></li>',
+    ].join('');
+  });
+  const body = [
+    `<p>Signed in as <strong>${escapeHtml(view.user)}</strong>. These applications may use this MCP server on your behalf.</p>`,
+    view.revoked
+      ? `<p role="status" class="warn">Access revoked. The application must ask you again; its sign-in can no longer be renewed. An access token it already holds stays valid for at most ${minutes(view.accessTokenSeconds)}.</p>`
+      : '',
+    rows.length > 0 ? `<ul aria-label="Applications you allowed">${rows.join('')}</ul>` : '<p>You have not allowed any application.</p>',
+    `<p>Revoking ends the application's sign-in: it cannot renew its access and must ask you again. An access token it already holds stays valid for at most ${minutes(view.accessTokenSeconds)}.</p>`,
+    '<form method="post" action="/oauth/consents">',
+    hidden,
+    '<button type="submit" name="action" value="signout">Sign out of this page</button>',
+    '</form>',
+  ].join('');
+  sendPage(res, 200, 'Applications you allowed', body);
+}
+
+/** A plain message page for the consents page's outcomes (signed out, refused, not found). */
+export function sendNoticePage(res: ServerResponse, status: number, title: string, message: string): void {
+  sendPage(res, status, title, `<p role="${status >= 400 ? 'alert' : 'status'}">${escapeHtml(message)}</p><p><a href="/oauth/consents">Back to the applications you allowed</a></p>`);
+}

@@ -4,6 +4,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -16,7 +17,10 @@ export class AuthzStoreUnavailableError extends Error {
 }
 
 /** Kinds of sign-in items. Each is keyed `authz#<kind>#<id>`, where secrets are stored by SHA-256 only. */
-export type AuthzItemKind = 'client' | 'flow' | 'code' | 'consent' | 'browser' | 'refresh' | 'family';
+export type AuthzItemKind = 'client' | 'flow' | 'code' | 'consent' | 'browser' | 'refresh' | 'family' | 'grant' | 'manage';
+
+/** Most items {@link AuthzStore.list} reads from one partition (a user's consents, one client's refresh families). */
+export const MAX_LISTED_ITEMS = 200;
 
 /** SHA-256 (base64url) of a secret value: the table never holds a usable code, token or cookie. */
 export function digest(value: string): string {
@@ -158,6 +162,37 @@ export class AuthzStore {
       );
       return this.#live(existing.Item) === undefined ? undefined : 'used';
     }
+  }
+
+  /**
+   * The live items of one partition (`authz#<kind>#<id>`, every sort key), oldest sort key first,
+   * at most {@link MAX_LISTED_ITEMS}: a user's consents, the refresh families of a user and client.
+   */
+  async list<T>(kind: AuthzItemKind, id: string): Promise<Array<{ sort: string; data: T }>> {
+    const found: Array<{ sort: string; data: T }> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#send(() =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': SESSION_TABLE.partitionKey },
+            ExpressionAttributeValues: { ':pk': { S: `authz#${kind}#${id}` } },
+            ConsistentRead: true,
+            Limit: MAX_LISTED_ITEMS - found.length,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const data = this.#live<T>(item);
+        const sort = item[SESSION_TABLE.sortKey]?.S;
+        if (data !== undefined && sort !== undefined) found.push({ sort, data });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && found.length < MAX_LISTED_ITEMS);
+    return found;
   }
 
   /** Deletes an item if present. */

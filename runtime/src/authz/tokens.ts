@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from './config.js';
 import { OAuthError } from './errors.js';
-import { newSecret } from './flow.js';
+import { newSecret, userKey } from './flow.js';
 import type { TokenSigner } from './signer.js';
 import { digest, type AuthzStore } from './store.js';
 import type { UpstreamIdentity } from './upstream.js';
@@ -19,6 +19,11 @@ interface RefreshGrant {
 
 interface Family {
   readonly revoked: boolean;
+}
+
+/** The partition that lists the refresh families of one user and client (`grant` items, sorted by family id). */
+function grantsOf(user: Pick<UpstreamIdentity, 'issuer' | 'subject'>, clientId: string): string {
+  return `${userKey(user)}.${digest(clientId)}`;
 }
 
 /** The token endpoint's success answer (RFC 6749 §5.1). */
@@ -85,6 +90,7 @@ export class TokenIssuer {
     const familyId = newSecret();
     const familyExpiresAt = this.store.expiry(this.config.refreshTokenSeconds);
     await this.store.put('family', familyId, { revoked: false } satisfies Family, familyExpiresAt);
+    await this.store.put('grant', grantsOf(grant.user, grant.clientId), { familyExpiresAt }, familyExpiresAt, { sort: familyId });
     return { ...response, refresh_token: await this.#refreshToken(grant, familyId, familyExpiresAt) };
   }
 
@@ -127,5 +133,22 @@ export class TokenIssuer {
     const current = await this.store.get<RefreshGrant>('refresh', digest(token));
     if (!current || current.clientId !== clientId) return;
     await this.store.put('family', current.familyId, { revoked: true } satisfies Family, current.familyExpiresAt);
+  }
+
+  /**
+   * Revokes every refresh family of `user` for `clientId` (the user revoked the client's consent):
+   * none of its refresh tokens works again, even if the user later allows the client anew. Access
+   * tokens already issued stay valid until they expire (`accessTokenSeconds`).
+   *
+   * @returns how many families were revoked.
+   */
+  async revokeAllOf(user: Pick<UpstreamIdentity, 'issuer' | 'subject'>, clientId: string): Promise<number> {
+    const partition = grantsOf(user, clientId);
+    const families = await this.store.list<{ familyExpiresAt: number }>('grant', partition);
+    for (const { sort: familyId, data } of families) {
+      await this.store.put('family', familyId, { revoked: true } satisfies Family, data.familyExpiresAt);
+      await this.store.remove('grant', partition, familyId);
+    }
+    return families.length;
   }
 }
