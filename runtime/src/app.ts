@@ -266,7 +266,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     observability.countError('session');
   };
   const pending = new PendingInputs(
-    { deadlineMs: config.input.deadlineSeconds * 1000, perSession: config.input.perSession, perPrincipal: config.input.perPrincipal, pollMs: config.input.pollMs },
+    { deadlineMs: config.pendingInput.deadlineSeconds * 1000, perSession: config.pendingInput.perSession, perPrincipal: config.pendingInput.perPrincipal, pollMs: config.pendingInput.pollMs },
     sessions instanceof DynamoSessionStore ? sessions.pendingInputs : undefined,
     inputFailure,
   );
@@ -292,7 +292,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
     ...(broker ? { authz: broker.server } : {}),
     // A call that asks the client for input waits up to the input deadline in each of its rounds.
     longestToolDeadlineMs:
-      INPUT_ROUNDS * (Math.max(0, ...(overrides.tools ?? DEFAULT_TOOLS).map((tool) => tool.deadlineMs)) + config.input.deadlineSeconds * 1000),
+      INPUT_ROUNDS * (Math.max(0, ...(overrides.tools ?? DEFAULT_TOOLS).map((tool) => tool.deadlineMs)) + config.pendingInput.deadlineSeconds * 1000),
   });
   let running: RunningServer;
   try {

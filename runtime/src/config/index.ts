@@ -171,7 +171,7 @@ export interface RuntimeConfig {
     readonly maxBatch: number;
   };
   /** Server-to-client requests of 2025-era calls (elicitation, sampling, roots) waiting for the client. */
-  readonly input: {
+  readonly pendingInput: {
     /** How long one request waits for the client's answer. */
     readonly deadlineSeconds: number;
     /** Most requests pending at once per session, and per principal over all its sessions. */
@@ -352,7 +352,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ratePerMinute: e.MCP_RATE_LIMIT_PER_MINUTE,
       maxBatch: e.MCP_MAX_BATCH,
     },
-    input: {
+    pendingInput: {
       deadlineSeconds: e.MCP_INPUT_DEADLINE_SECONDS,
       perSession: e.MCP_INPUT_PENDING_PER_SESSION,
       perPrincipal: Math.max(e.MCP_INPUT_PENDING_PER_PRINCIPAL, e.MCP_INPUT_PENDING_PER_SESSION),
