@@ -1,7 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import { createLocalJWKSet } from 'jose';
 import { createTokenVerifier, verifierByIssuer, type TokenVerifier } from './auth/index.js';
-import { AuthzStore, createAuthorizationServer, createLocalSigner, type AuthorizationServer } from './authz/index.js';
+import { AuthzStore, createAuthorizationServer, createKmsSigner, createLocalSigner, createSigningClient, SigningUnavailableError, type AuthorizationServer, type SigningClientOptions, type TokenSigner } from './authz/index.js';
 import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations } from './capabilities/index.js';
 import { moderatedText } from './capabilities/content.js';
 import type { RuntimeConfig } from './config/index.js';
@@ -55,6 +55,8 @@ export interface AppOverrides {
   readonly storeClient?: SessionStoreClientOptions;
   /** Extra CA certificates (PEM) the broker trusts for client metadata documents (tests; development uses NODE_EXTRA_CA_CERTS). */
   readonly metadataCa?: string;
+  /** How the broker reaches KMS when it signs there (`MCP_BROKER_SIGNING_KEY_ID`). @default - the configured region and the SDK's endpoint resolution */
+  readonly signingClient?: SigningClientOptions;
 }
 
 /** A running kit server. */
@@ -158,11 +160,23 @@ function outputFilterOf(moderation: ModerationProvider): OutputFilter {
 async function startBroker(
   config: RuntimeConfig,
   scopes: readonly string[],
-  overrides: Pick<AppOverrides, 'storeClient' | 'metadataCa'>,
+  overrides: Pick<AppOverrides, 'storeClient' | 'metadataCa' | 'signingClient'>,
   observability: Observability,
 ): Promise<{ issuer: string; server: AuthorizationServer; verifier: TokenVerifier; close(): void }> {
   const broker = config.broker!;
-  const signer = await createLocalSigner(broker.signingKey);
+  const key = broker.signingKey;
+  let signer: TokenSigner;
+  let signingClient: { destroy(): void } | undefined;
+  if (key.kind === 'kms') {
+    const kms = createSigningClient({ region: config.region, ...overrides.signingClient });
+    signingClient = kms;
+    signer = await createKmsSigner({ client: kms, keyId: key.keyId, verifyKeyIds: key.verifyKeyIds }).catch((error: unknown) => {
+      kms.destroy();
+      throw error;
+    });
+  } else {
+    signer = await createLocalSigner(key.jwk);
+  }
   const client = createSessionStoreClient({ region: config.region, ...overrides.storeClient });
   const server = createAuthorizationServer({
     config: broker,
@@ -170,7 +184,13 @@ async function startBroker(
     signer,
     scopes,
     ...(overrides.metadataCa ? { metadataCa: overrides.metadataCa } : {}),
-    onFailure: (where, error) => observability.logger.info('sign-in refused', { where, error: error instanceof Error ? error.message : 'unknown' }),
+    onFailure: (where, error) =>
+      observability.logger.info('sign-in refused', {
+        where,
+        error: error instanceof Error ? error.message : 'unknown',
+        // Why KMS could not sign (the SDK's error name, e.g. ThrottlingException), never request text.
+        ...(error instanceof Error && error.cause instanceof SigningUnavailableError ? { cause: error.cause.message } : {}),
+      }),
   });
   const verifier = createTokenVerifier(
     {
@@ -183,9 +203,19 @@ async function startBroker(
       jwks: config.auth.jwks,
       authorizationServers: [broker.issuer],
     },
-    { keys: createLocalJWKSet({ keys: [signer.publicJwk] }) },
+    // A token older than the configured lifetime is refused whatever its `exp` says: what a
+    // compromised task could mint with a far expiry dies with the access-token lifetime.
+    { keys: createLocalJWKSet({ keys: [...signer.publicJwks] }), maxTokenAgeSeconds: broker.accessTokenSeconds },
   );
-  return { issuer: broker.issuer, server, verifier, close: () => client.destroy() };
+  return {
+    issuer: broker.issuer,
+    server,
+    verifier,
+    close: () => {
+      client.destroy();
+      signingClient?.destroy();
+    },
+  };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface KitOptions {
   readonly capabilities?: CapabilityDeclarations;
   /** Extra environment variables for every instance. */
   readonly env?: Record<string, string>;
+  /** Extra environment variables of one instance (after `env`), e.g. its region and that region's signing key. */
+  readonly instanceEnv?: (index: number) => Record<string, string>;
   readonly overrides?: Omit<AppOverrides, 'tools' | 'sessions' | 'logStream'>;
   /** Give every instance its own store, as two regions look before replication catches up. */
   readonly isolatedStores?: boolean;
@@ -75,6 +77,7 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
     const env = {
       ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: instanceStore.endpoint, tableName: instanceStore.tableName, ...(broker ? { broker } : {}) }),
       ...options.env,
+      ...options.instanceEnv?.(index),
     };
     const instanceConfig = loadConfig(env);
     config ??= instanceConfig;

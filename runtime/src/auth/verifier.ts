@@ -49,6 +49,12 @@ export interface VerifierOptions {
   readonly cacheSeconds?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
+  /**
+   * Refuse tokens issued longer ago than this (`iat` required, not in the future): bounds what a
+   * token minted with a far `exp` is worth. Set for the kit's own tokens, whose lifetime it knows.
+   * @default - no bound beyond `exp`
+   */
+  readonly maxTokenAgeSeconds?: number;
 }
 
 function stringList(value: unknown): string[] {
@@ -168,6 +174,7 @@ export function createTokenVerifier(config: AuthConfig, options: VerifierOptions
         clockTolerance: config.clockToleranceSeconds,
         requiredClaims: ['exp', 'sub'],
         currentDate: new Date(now()),
+        ...(options.maxTokenAgeSeconds !== undefined ? { maxTokenAge: options.maxTokenAgeSeconds } : {}),
         ...(config.profile === 'oidc' ? { audience: config.audience } : {}),
       }));
     } catch (error) {

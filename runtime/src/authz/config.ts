@@ -22,6 +22,8 @@ export const brokerEnvironmentSchema = z.object({
   MCP_BROKER_UPSTREAM_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
   MCP_BROKER_UPSTREAM_SCOPES: csv.default(['openid']),
   MCP_BROKER_SIGNING_KEY: z.string().min(1).max(8192).optional(),
+  MCP_BROKER_SIGNING_KEY_ID: z.string().min(1).max(2048).optional(),
+  MCP_BROKER_VERIFY_KEY_IDS: csv.pipe(z.array(z.string().max(2048)).max(4)).default([]),
   MCP_BROKER_ACCESS_TOKEN_SECONDS: integer(60, 3600).default(600),
   MCP_BROKER_REFRESH_TOKEN_SECONDS: integer(300, 90 * 86_400).default(14 * 86_400),
   MCP_BROKER_DCR: flag.default('on'),
@@ -48,10 +50,20 @@ export interface BrokerConfig {
     readonly scopes: readonly string[];
   };
   /**
-   * The access-token signing key, a private EC P-256 JWK (JSON text). Every instance in every region
-   * holds the same key, so each verifies the tokens of all (see the README on key custody).
+   * The access-token signing key (see the README on key custody). In a deployment a KMS multi-Region
+   * key (`MCP_BROKER_SIGNING_KEY_ID`): every region signs with its replica of the same key material,
+   * so each verifies the tokens of all. For `npm run dev` and tests a private EC P-256 JWK as JSON
+   * text (`MCP_BROKER_SIGNING_KEY`).
    */
-  readonly signingKey: string;
+  readonly signingKey:
+    | { readonly kind: 'local'; readonly jwk: string }
+    | {
+        readonly kind: 'kms';
+        /** Key id, key ARN, alias name or alias ARN, in this task's region. */
+        readonly keyId: string;
+        /** Keys published in the JWKS and accepted, but not used to sign: the old or new key during a rotation. */
+        readonly verifyKeyIds: readonly string[];
+      };
   readonly accessTokenSeconds: number;
   readonly refreshTokenSeconds: number;
   readonly registration: {
@@ -74,6 +86,18 @@ export interface BrokerConfig {
 function required<T>(variable: string, value: T | undefined): T {
   if (value === undefined) throw new BrokerConfigError(`${variable} is required when MCP_BROKER is on (got unset)`);
   return value;
+}
+
+/** Exactly one signing key: KMS (`MCP_BROKER_SIGNING_KEY_ID`) or a local JWK (`MCP_BROKER_SIGNING_KEY`). */
+function signingKeyOf(e: z.output<typeof brokerEnvironmentSchema>): BrokerConfig['signingKey'] {
+  if (e.MCP_BROKER_SIGNING_KEY !== undefined && e.MCP_BROKER_SIGNING_KEY_ID !== undefined) {
+    throw new BrokerConfigError('MCP_BROKER_SIGNING_KEY and MCP_BROKER_SIGNING_KEY_ID must not both be set (got both)');
+  }
+  if (e.MCP_BROKER_SIGNING_KEY_ID !== undefined) return { kind: 'kms', keyId: e.MCP_BROKER_SIGNING_KEY_ID, verifyKeyIds: e.MCP_BROKER_VERIFY_KEY_IDS };
+  if (e.MCP_BROKER_VERIFY_KEY_IDS.length > 0) {
+    throw new BrokerConfigError(`MCP_BROKER_VERIFY_KEY_IDS needs MCP_BROKER_SIGNING_KEY_ID (got "${e.MCP_BROKER_VERIFY_KEY_IDS.join(',')}")`);
+  }
+  return { kind: 'local', jwk: required('MCP_BROKER_SIGNING_KEY_ID or MCP_BROKER_SIGNING_KEY', e.MCP_BROKER_SIGNING_KEY) };
 }
 
 /**
@@ -114,7 +138,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined>, public
       clientSecret: required('MCP_BROKER_UPSTREAM_CLIENT_SECRET', e.MCP_BROKER_UPSTREAM_CLIENT_SECRET),
       scopes: e.MCP_BROKER_UPSTREAM_SCOPES,
     },
-    signingKey: required('MCP_BROKER_SIGNING_KEY', e.MCP_BROKER_SIGNING_KEY),
+    signingKey: signingKeyOf(e),
     accessTokenSeconds: e.MCP_BROKER_ACCESS_TOKEN_SECONDS,
     refreshTokenSeconds: e.MCP_BROKER_REFRESH_TOKEN_SECONDS,
     registration: {

@@ -17,11 +17,12 @@ import {
   newSecret,
   pkceMatches,
   sameSecret,
+  type CodeGrant,
   type Flow,
 } from './flow.js';
 import { authorizationServerMetadata, AUTHZ_PATHS } from './metadata.js';
 import { sendConsentPage, sendErrorPage } from './pages.js';
-import type { TokenSigner } from './signer.js';
+import { SigningUnavailableError, type TokenSigner } from './signer.js';
 import { AuthzStoreUnavailableError, type AuthzStore } from './store.js';
 import { TokenIssuer } from './tokens.js';
 import { UpstreamClient, type UpstreamIdentity } from './upstream.js';
@@ -73,6 +74,15 @@ function clientIp(req: IncomingMessage): string {
   const forwarded = req.headers['x-forwarded-for'];
   const last = typeof forwarded === 'string' ? forwarded.split(',').pop()?.trim() : undefined;
   return last || req.socket.remoteAddress || 'unknown';
+}
+
+/** Why a token request may not redeem `grant`, or `undefined` when it may. */
+function codeRefusal(grant: CodeGrant, client: ClientRecord, redirectUri: string | undefined, verifier: string, resource: string | undefined): OAuthError | undefined {
+  if (grant.clientId !== client.clientId) return new OAuthError('invalid_grant', 'the code is not valid');
+  if (redirectUri !== undefined ? redirectUri !== grant.redirectUri : client.redirectUris.length !== 1) return new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+  if (!pkceMatches(verifier, grant.codeChallenge)) return new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+  if (resource !== undefined && resource !== grant.resource) return new OAuthError('invalid_target', 'the code was not issued for this resource');
+  return undefined;
 }
 
 function formAction(uri: string): string {
@@ -359,14 +369,23 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       if (!code || code.length > 512) throw new OAuthError('invalid_request', 'code is required');
       if (!isPkceValue(verifier)) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
       const resource = resourceParam === undefined ? undefined : resourceOf(resourceParam);
-      const grant = await flows.redeemCode(code);
-      if (!grant || grant.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the code is not valid');
-      if (redirectUri !== undefined ? redirectUri !== grant.redirectUri : client.redirectUris.length !== 1) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
-      if (!pkceMatches(verifier, grant.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-      if (resource !== undefined && resource !== grant.resource) throw new OAuthError('invalid_target', 'the code was not issued for this resource');
-      if (!(await flows.readConsent(grant.user, client.clientId))) throw new OAuthError('invalid_grant', 'the consent for this client was revoked');
+      const grant = await flows.readCode(code);
+      if (!grant) throw new OAuthError('invalid_grant', 'the code is not valid');
+      // A code presented wrongly is spent. A right one is spent only once its access token is
+      // signed, so a signing outage (503) leaves it for the client's retry.
+      const refusal =
+        codeRefusal(grant, client, redirectUri, verifier, resource) ??
+        ((await flows.readConsent(grant.user, client.clientId)) ? undefined : new OAuthError('invalid_grant', 'the consent for this client was revoked'));
+      if (refusal) {
+        await flows.redeemCode(code);
+        throw refusal;
+      }
       await touchClient(client);
-      sendJson(res, 200, await tokens.issue({ clientId: client.clientId, scopes: grant.scopes, resource: grant.resource, user: grant.user, refresh: client.grantTypes.includes('refresh_token') }));
+      const issued = await tokens.issue(
+        { clientId: client.clientId, scopes: grant.scopes, resource: grant.resource, user: grant.user, refresh: client.grantTypes.includes('refresh_token') },
+        async () => (await flows.redeemCode(code)) !== undefined,
+      );
+      sendJson(res, 200, issued);
       return;
     }
     if (grantType === 'refresh_token') {
@@ -397,7 +416,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     [AUTHZ_PATHS.revoke]: { method: 'POST', run: revoke },
   };
   const metadataText = JSON.stringify(metadata);
-  const jwksText = JSON.stringify({ keys: [signer.publicJwk] });
+  const jwksText = JSON.stringify({ keys: signer.publicJwks });
 
   return {
     metadata,
@@ -453,7 +472,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         const oauth =
           error instanceof OAuthError
             ? error
-            : error instanceof AuthzStoreUnavailableError
+            : error instanceof AuthzStoreUnavailableError || error instanceof SigningUnavailableError
               ? new OAuthError('temporarily_unavailable', 'sign-in is temporarily unavailable; try again', { cause: error })
               : undefined;
         if (!oauth) throw error;

@@ -117,6 +117,11 @@ export class FlowStore {
     return code;
   }
 
+  /** Reads a live code without spending it (the token endpoint signs first, then redeems). */
+  readCode(code: string): Promise<CodeGrant | undefined> {
+    return this.store.get<CodeGrant>('code', digest(code));
+  }
+
   redeemCode(code: string): Promise<CodeGrant | undefined> {
     return this.store.take<CodeGrant>('code', digest(code));
   }

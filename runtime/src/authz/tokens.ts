@@ -78,10 +78,18 @@ export class TokenIssuer {
     return token;
   }
 
-  /** Tokens for a freshly redeemed authorization code: a new refresh family when the client may refresh. */
-  async issue(grant: TokenGrant): Promise<TokenResponse> {
+  /**
+   * Tokens for an authorization code: a new refresh family when the client may refresh. The access
+   * token is signed before `redeem` spends the code, so a signing failure spends nothing.
+   *
+   * @param redeem - spends the code atomically; false when another request spent it first.
+   * @throws SigningUnavailableError when the token cannot be signed; OAuthError `invalid_grant` when the code was spent meanwhile.
+   */
+  async issue(grant: TokenGrant, redeem: () => Promise<boolean>): Promise<TokenResponse> {
+    const accessToken = await this.#accessToken(grant);
+    if (!(await redeem())) throw new OAuthError('invalid_grant', 'the code is not valid');
     const response: TokenResponse = {
-      access_token: await this.#accessToken(grant),
+      access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.config.accessTokenSeconds,
       scope: grant.scopes.join(' '),
@@ -96,7 +104,7 @@ export class TokenIssuer {
 
   /**
    * Rotates a refresh token: the presented one is marked used and a new one of the same family is
-   * issued. A token presented a second time revokes the family, so neither the thief nor the
+   * issued. The access token is signed before the mark, so a signing failure consumes nothing. A token presented a second time revokes the family, so neither the thief nor the
    * client can go on with it.
    *
    * @param stillConsented - whether the user's consent for the client still stands (revoked consent ends refreshing).
@@ -108,18 +116,20 @@ export class TokenIssuer {
     const current = await this.store.get<RefreshGrant>('refresh', id);
     if (!current || current.clientId !== clientId) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
     if (resource !== undefined && resource !== current.resource) throw new OAuthError('invalid_target', 'the refresh token was not issued for this resource');
+    const family = await this.store.get<Family>('family', current.familyId);
+    if (!family || family.revoked) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
+    if (!(await stillConsented(current.user, clientId))) throw new OAuthError('invalid_grant', 'the consent for this client was revoked');
+    const grant: TokenGrant = { clientId, scopes: current.scopes, resource: current.resource, user: current.user, refresh: true };
+    // Signed before the presented token is marked used: a signing failure (503) leaves it valid.
+    const accessToken = await this.#accessToken(grant);
     const marked = await this.store.markUsed<RefreshGrant>('refresh', id);
     if (marked === 'used') {
       await this.store.put('family', current.familyId, { revoked: true } satisfies Family, current.familyExpiresAt);
       throw new OAuthError('invalid_grant', 'the refresh token was already used; its sign-in is revoked');
     }
     if (!marked) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
-    const family = await this.store.get<Family>('family', current.familyId);
-    if (!family || family.revoked) throw new OAuthError('invalid_grant', 'the refresh token is not valid');
-    if (!(await stillConsented(current.user, clientId))) throw new OAuthError('invalid_grant', 'the consent for this client was revoked');
-    const grant: TokenGrant = { clientId, scopes: current.scopes, resource: current.resource, user: current.user, refresh: true };
     return {
-      access_token: await this.#accessToken(grant),
+      access_token: accessToken,
       token_type: 'Bearer',
       expires_in: this.config.accessTokenSeconds,
       scope: grant.scopes.join(' '),
