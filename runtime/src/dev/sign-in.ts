@@ -11,14 +11,27 @@ export async function devBroker(issuer: DevIssuer): Promise<{ clientId: string; 
   return { ...issuer.broker, signingKey: await generateSigningKey() };
 }
 
-/** Banner lines: how to add the dev server to stock MCP clients, which sign in through the kit. */
+/** The stock-client versions the kit's tests sign in with (`runtime/test/sign-in-stock-clients.test.ts`). */
+export const TESTED_CLIENTS = { inspector: '2.12.0', mcpRemote: '0.15.1' } as const;
+
+/**
+ * Banner lines: how to add the dev server to stock MCP clients, which sign in through the kit, and
+ * where the signed-in user reviews and revokes what they allowed. Every JSON snippet is one line.
+ */
 export function clientSetupLines(resource: string): string[] {
-  const vscode = JSON.stringify({ servers: { 'enterprise-mcp-dev': { type: 'http', url: resource } } });
+  const name = 'enterprise-mcp-dev';
+  const vscode = JSON.stringify({ servers: { [name]: { type: 'http', url: resource } } });
+  const cursor = JSON.stringify({ mcpServers: { [name]: { url: resource } } });
+  const stdio = JSON.stringify({ mcpServers: { [name]: { command: 'npx', args: ['-y', `mcp-remote@${TESTED_CLIENTS.mcpRemote}`, resource] } } });
   return [
     'Sign in from a stock MCP client (the browser shows the kit\'s consent page, then the dev login page:',
     'any user name; groups typed on the page, e.g. "staff" or "analysts,staff"):',
-    `  Claude Code:  claude mcp add --transport http enterprise-mcp-dev ${resource}`,
-    `  VS Code:      .vscode/mcp.json  ${vscode}`,
-    `  Inspector:    npx @modelcontextprotocol/inspector --cli ${resource} --transport http --method tools/list`,
+    `  Claude Code:     claude mcp add --transport http ${name} ${resource}`,
+    `  VS Code:         .vscode/mcp.json  ${vscode}`,
+    `  Cursor:          .cursor/mcp.json  ${cursor}`,
+    `  Claude Desktop or any stdio-only client, through mcp-remote:  ${stdio}`,
+    `  Inspector CLI:   npx @modelcontextprotocol/inspector@${TESTED_CLIENTS.inspector} --cli ${resource} --transport http --method tools/list`,
+    '                   (from this repository: npx runs the pinned Inspector on the pinned Node 22; it needs Node 22.19 or later)',
+    `Review or revoke the applications you allowed: ${new URL(resource).origin}/oauth/consents`,
   ];
 }
