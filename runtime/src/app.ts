@@ -4,12 +4,13 @@ import { createTokenVerifier, verifierByIssuer, type TokenVerifier } from './aut
 import { AuthzStore, createAuthorizationServer, createKmsSigner, createLocalSigner, createSigningClient, SigningUnavailableError, type AuthorizationServer, type SigningClientOptions, type TokenSigner } from './authz/index.js';
 import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations } from './capabilities/index.js';
 import { moderatedText } from './capabilities/content.js';
-import type { RuntimeConfig } from './config/index.js';
+import { ConfigError, type RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
 import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
 import { PendingInputs } from './http/legacy-input.js';
 import { samplingScreen } from './http/legacy-sampling.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
+import { createInputRounds, createRequestStateCodec, dynamoLedger, memoryLedger, type InputRounds } from './input/index.js';
 import { FleetRateLimiter } from './limits/index.js';
 import { createMcpHttpServer, type RunningServer } from './http/server.js';
 import type { InFlightSlots } from './http/slots.js';
@@ -219,6 +220,26 @@ async function startBroker(
 }
 
 /**
+ * The multi round-trip machinery of the configuration: the AEAD codec under `MCP_REQUEST_STATE_KEY`
+ * and the ledger in the session table (per instance when the table's client is not known here).
+ *
+ * @throws ConfigError when a served tool asks for input or needs confirmation and no key is configured
+ */
+function inputRoundsOf(config: RuntimeConfig, catalog: ToolCatalog, client: ReturnType<typeof createSessionStoreClient> | undefined, observability: Observability): InputRounds {
+  const { requestStateKeys, ttlSeconds, perPrincipal } = config.input;
+  if (requestStateKeys.length === 0) {
+    const asking = catalog.definitions().filter((tool) => tool.confirm || (tool.asks?.length ?? 0) > 0).map((tool) => tool.name);
+    if (asking.length > 0) throw new ConfigError(`MCP_REQUEST_STATE_KEY is required: ${asking.join(', ')} ask for input or need confirmation (unset)`);
+  }
+  const ledgerOptions = { ttlSeconds, perPrincipal };
+  return createInputRounds({
+    ...(requestStateKeys.length > 0 ? { codec: createRequestStateCodec({ keys: requestStateKeys, ttlSeconds }) } : {}),
+    ledger: client ? dynamoLedger(client, config.sessions.tableName, ledgerOptions) : memoryLedger(ledgerOptions),
+    onRefused: (reason) => observability.logger.info('requestState refused', { reason }),
+  });
+}
+
+/**
  * Builds and starts the server from a validated configuration: token verifier, session store, tool
  * catalog (refused at start-up if any tool asks for credentials or carries injection text),
  * output filters, observability, and the HTTP server.
@@ -272,6 +293,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   };
 
   const outputFilter = outputFilterOf(moderation);
+  const rounds = inputRoundsOf(config, catalog, rateClient, observability);
   const dispatch = createToolDispatch({
     ...SERVER_INFO,
     catalog,
@@ -290,6 +312,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
       }),
       observer,
     },
+    rounds,
   });
   const inputFailure = (cause: unknown): void => {
     observability.errorLog('input', cause, { where: 'input' });

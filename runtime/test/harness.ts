@@ -10,6 +10,7 @@ import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
 import { catalogScopes } from '../src/tools/registry.js';
 import type { ToolDefinition } from '../src/tools/definition.js';
 import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations } from '../src/capabilities/index.js';
+import { generateRequestStateKey } from '../src/input/index.js';
 
 /** Everything a test needs: the real dev issuer, real dynalite, and N real server instances on loopback. */
 export interface Kit {
@@ -69,13 +70,15 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const issuer = await startDevIssuer({ resources: [resource], scopes, brokerRedirectUris: [brokerCallback(resource)] });
   const broker = options.broker ? await devBroker(issuer) : undefined;
   const logs: string[] = [];
+  // Every instance shares one requestState key, as a deployment's tasks share the secret.
+  const requestStateKey = generateRequestStateKey();
   const apps: App[] = [];
   const stores: DynamoSessionStore[] = [];
   let config: RuntimeConfig | undefined;
   for (const [index, port] of ports.entries()) {
     const instanceStore = devStores[index] ?? store;
     const env = {
-      ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: instanceStore.endpoint, tableName: instanceStore.tableName, ...(broker ? { broker } : {}) }),
+      ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: instanceStore.endpoint, tableName: instanceStore.tableName, requestStateKey, ...(broker ? { broker } : {}) }),
       ...options.env,
       ...options.instanceEnv?.(index),
     };

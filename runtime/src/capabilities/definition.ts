@@ -1,6 +1,7 @@
+import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import type { IamPermission, OutputFilterProfile, ToolAccess } from '../tools/definition.js';
+import type { IamPermission, InputAccess, InputKind, OutputFilterProfile, ToolAccess } from '../tools/definition.js';
 import type { ContentBlock, ResourceContents } from './content.js';
 
 /**
@@ -85,7 +86,12 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> extend
   readonly arguments: Args;
   /** Completions per argument (`completion/complete` with a `ref/prompt`). */
   readonly complete?: Partial<Record<keyof z.infer<Args> & string, ArgumentCompleter>>;
-  readonly get: (args: z.infer<Args>, ctx: CapabilityContext) => Promise<{ readonly description?: string; readonly messages: readonly PromptMessage[] }>;
+  /** The kinds of input `get` may ask for by returning `inputRequired(...)` (as for tools). @default - none */
+  readonly asks?: readonly InputKind[];
+  readonly get: (
+    args: z.infer<Args>,
+    ctx: CapabilityContext & { readonly input: InputAccess },
+  ) => Promise<{ readonly description?: string; readonly messages: readonly PromptMessage[] } | InputRequiredResult>;
 }
 
 /** Identity function that gives a resource declaration its type. */

@@ -1,8 +1,18 @@
-import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type CompleteResult, type GetPromptResult, type ReadResourceResult } from '@modelcontextprotocol/server';
+import {
+  isInputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  type CompleteResult,
+  type GetPromptResult,
+  type InputRequiredResult,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ownerKey, type Principal } from '../auth/principal.js';
 import { PublicError, publicErrorText, toPublicError } from '../errors/index.js';
-import { runWithDeadline, checkArguments, type CancelSource, type InvokeDependencies, type TraceStep } from '../tools/invoke.js';
+import type { InputRound } from '../input/index.js';
+import { runWithDeadline, checkArguments, filteredInputRequired, inputAccessFor, type CancelSource, type InvokeDependencies, type TraceStep } from '../tools/invoke.js';
 import type { CapabilityCatalog } from './catalog.js';
 import { wireContentBlock, wireResourceContents, type ContentBlock, type ResourceContents } from './content.js';
 import type { CapabilityContext, CapabilityControls, PromptMessage } from './definition.js';
@@ -19,7 +29,8 @@ export interface CapabilityRequest {
 /** Serves `resources/read`, `prompts/get` and `completion/complete` through the platform pipeline. */
 export interface CapabilityService {
   readResource(request: CapabilityRequest, uri: string): Promise<ReadResourceResult>;
-  getPrompt(request: CapabilityRequest, name: string, args: unknown): Promise<GetPromptResult>;
+  /** A prompt's messages, or `input_required` when its `get` asks for input first (`round`: this round of the request). */
+  getPrompt(request: CapabilityRequest, name: string, args: unknown, round?: InputRound): Promise<GetPromptResult | InputRequiredResult>;
   complete(request: CapabilityRequest, ref: { type: string; name?: string; uri?: string }, argument: { name: string; value: string }): Promise<CompleteResult>;
 }
 
@@ -111,12 +122,16 @@ export function createCapabilityService(catalog: CapabilityCatalog, deps: Invoke
       return { contents };
     },
 
-    async getPrompt(request, name, args) {
+    async getPrompt(request, name, args, round) {
       const definition = typeof name === 'string' ? catalog.findPrompt(request.principal, name) : undefined;
       if (!definition) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Unknown prompt.');
       const parsed = validated(definition.arguments, args, definition.name, request.correlationId);
-      return run(request, 'prompt', definition.name, definition, async (ctx) => {
-        const got = await definition.get(parsed, ctx);
+      return run<GetPromptResult | InputRequiredResult>(request, 'prompt', definition.name, definition, async (ctx) => {
+        const got = await definition.get(parsed, { ...ctx, input: inputAccessFor(round, false) });
+        if (isInputRequiredResult(got)) {
+          if (!round) throw new PublicError('internal', [], { cause: new Error('an input_required return reached a path without input rounds') });
+          return filteredInputRequired(deps, definition, got, round, ctx.signal);
+        }
         const messages: readonly PromptMessage[] = Array.isArray(got?.messages) ? got.messages : [];
         if (messages.length === 0 || messages.some((message) => !PROMPT_ROLES.has(message?.role))) {
           throw new PublicError('internal', [], { cause: new Error('a prompt handler returned no messages or a message without a user or assistant role') });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BrokerConfigError, loadBrokerConfig, type BrokerConfig } from '../authz/config.js';
+import { decodeRequestStateKey, RequestStateKeyError } from '../input/codec.js';
 
 /** Thrown when the environment does not describe a valid configuration. The message names the variable. */
 export class ConfigError extends Error {
@@ -18,6 +19,9 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Variables whose value an error message never repeats. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_REQUEST_STATE_KEY']);
 
 /**
  * Environment variables the runtime reads, with their defaults. Each is documented in the README's
@@ -75,6 +79,9 @@ const environmentSchema = z.object({
   MCP_HEALTH_MAX_LOOP_DELAY_MS: integer(50, 60_000).default(1000),
   MCP_HEALTH_SATURATED_SECONDS: integer(0, 3600).default(10),
   MCP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(600),
+  MCP_REQUEST_STATE_KEY: z.string().min(1).max(1024).optional(),
+  MCP_REQUEST_STATE_TTL_SECONDS: integer(30, 3600).default(300),
+  MCP_REQUEST_STATE_PER_PRINCIPAL: integer(1, 10_000).default(60),
   MCP_MODERATION: z.enum(['local', 'bedrock']).default('local'),
   MCP_BEDROCK_GUARDRAIL_ID: z.string().min(1).optional(),
   MCP_BEDROCK_GUARDRAIL_VERSION: z.string().min(1).optional(),
@@ -186,6 +193,15 @@ export interface RuntimeConfig {
     /** `/healthz` fails once every in-flight slot has been taken for this long without a pause. */
     readonly saturatedSeconds: number;
   };
+  /** Multi round-trip requests (2026-07-28 `input_required`). */
+  readonly input: {
+    /** AEAD keys for `requestState`, newest first (the first seals, all open); none when unset. */
+    readonly requestStateKeys: readonly Uint8Array[];
+    /** Seconds a `requestState` lives. */
+    readonly ttlSeconds: number;
+    /** States one principal may have minted per lifetime window: the bound on its pending rounds. */
+    readonly perPrincipal: number;
+  };
   readonly moderation:
     | { readonly provider: 'local' }
     | { readonly provider: 'bedrock'; readonly guardrailId: string; readonly guardrailVersion: string };
@@ -236,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0]);
+    if (SECRET_VARIABLES.has(variable)) throw new ConfigError(`${variable} is invalid: ${issue.message.toLowerCase()} (value not shown: it is a secret)`);
     fail(variable, env[variable], `is invalid: ${issue.message.toLowerCase()}`);
   }
   const e = parsed.data;
@@ -310,6 +327,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     };
   }
 
+  let requestStateKeys: Uint8Array[] = [];
+  try {
+    requestStateKeys = (e.MCP_REQUEST_STATE_KEY ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key.length > 0)
+      .map((key) => decodeRequestStateKey(key));
+  } catch (error) {
+    // The value is a secret: the message names the variable and the rule, never the value.
+    if (error instanceof RequestStateKeyError) throw new ConfigError(`${error.message} (a comma-separated list, newest first)`);
+    throw error;
+  }
+
   let moderation: RuntimeConfig['moderation'] = { provider: 'local' };
   if (e.MCP_MODERATION === 'bedrock') {
     moderation = {
@@ -359,6 +389,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: e.MCP_INPUT_POLL_MS,
     },
     health: { maxLoopDelayMs: e.MCP_HEALTH_MAX_LOOP_DELAY_MS, saturatedSeconds: e.MCP_HEALTH_SATURATED_SECONDS },
+    input: { requestStateKeys, ttlSeconds: e.MCP_REQUEST_STATE_TTL_SECONDS, perPrincipal: e.MCP_REQUEST_STATE_PER_PRINCIPAL },
     moderation,
     observability: {
       logLevel: e.LOG_LEVEL,

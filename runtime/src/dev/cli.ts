@@ -7,6 +7,7 @@ import { DEFAULT_TOOLS } from '../tools/catalog/index.js';
 import { catalogScopes } from '../tools/registry.js';
 import { DEFAULT_DEV_PORT, devBanner } from './banner.js';
 import { consecutiveFreePorts, devEnvironment } from './environment.js';
+import { generateRequestStateKey } from '../input/index.js';
 import { DevInstances } from './instances.js';
 import { startDevIssuer } from './issuer.js';
 import { DevOutput, type DevLogMode } from './output.js';
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
   const store = await startDevStore();
   const issuer = await startDevIssuer({ resources: [resource], scopes, brokerRedirectUris: [brokerCallback(resource)] });
   const broker = await devBroker(issuer);
+  // One requestState key for every instance: a round sealed by one is opened by any other.
+  const requestStateKey = generateRequestStateKey();
   // A token reaches the server from the dev issuer (dev:token) or from the kit's broker (a stock
   // client's sign-in, with the upstream subject): either issuer may own a request.
   const owners = [issuer.issuer, new URL(resource).origin];
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   const fleet = new DevInstances({
     entry,
     ports,
-    environment: (port) => ({ ...process.env, ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: store.endpoint, tableName: store.tableName, broker }) }),
+    environment: (port) => ({ ...process.env, ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: store.endpoint, tableName: store.tableName, broker, requestStateKey }) }),
     output,
     onAllGone: () => {
       output.say('No server instance is left; stopping.');

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { generateRequestStateKey } from '../input/codec.js';
 import { DEV_AWS_ENVIRONMENT } from './store.js';
 
 /** Finds a free loopback port (the socket is closed again; a small race is acceptable for development). */
@@ -58,6 +59,11 @@ export function devEnvironment(options: {
   readonly tableName: string;
   /** The kit's sign-in in front of the dev issuer (the issuer's broker client and a shared signing key). */
   readonly broker?: { readonly clientId: string; readonly clientSecret: string; readonly signingKey: string };
+  /**
+   * The `requestState` key (base64 of 32 bytes). Instances that serve one fleet must share it.
+   * @default - a new random key (fine for one instance)
+   */
+  readonly requestStateKey?: string;
 }): Record<string, string> {
   const hosts = options.ports.flatMap((port) => [`127.0.0.1:${port}`, `localhost:${port}`]);
   return {
@@ -74,6 +80,7 @@ export function devEnvironment(options: {
     MCP_SESSION_TABLE: options.tableName,
     MCP_SHUTDOWN_GRACE_SECONDS: '5',
     POWERTOOLS_SERVICE_NAME: 'enterprise-mcp-dev',
+    MCP_REQUEST_STATE_KEY: options.requestStateKey ?? generateRequestStateKey(),
     ...(options.broker
       ? {
           MCP_BROKER: 'on',

@@ -14,6 +14,7 @@ export type PublicErrorKind =
   | 'timeout'
   | 'cancelled'
   | 'busy'
+  | 'too_many_pending'
   | 'state_conflict'
   | 'state_too_large'
   | 'output_blocked'
@@ -26,6 +27,7 @@ const PUBLIC_MESSAGES: Record<PublicErrorKind, string> = {
   timeout: 'The tool did not finish within its deadline.',
   cancelled: 'The call was cancelled.',
   busy: 'Too many calls of this tool are in progress. Retry later.',
+  too_many_pending: 'Too many requests are waiting for input. Answer or abandon one, then retry later.',
   state_conflict: 'The stored state was changed by another request. Retry the call.',
   state_too_large: 'The state to store is larger than allowed.',
   output_blocked: 'The result was withheld by the output moderation policy.',

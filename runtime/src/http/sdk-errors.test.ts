@@ -31,4 +31,15 @@ describe('safeSdkResponse', () => {
     const notUrl = await errorOf({ code: -32602, message: 'Resource not found', data: { uri: 'not a url <b>' } });
     assert.deepEqual(notUrl, { code: -32602, message: 'Invalid params.' });
   });
+
+  test('keeps the frozen requestState refusal and a -32021 answer rebuilt from known capability names only', async () => {
+    const refused = { code: -32602, message: 'Invalid or expired requestState', data: { reason: 'invalid_request_state' } };
+    assert.deepEqual(await errorOf({ ...refused, data: { reason: 'invalid_request_state', extra: '<script>' } }), refused);
+    const missing = await errorOf({
+      code: -32021,
+      message: "Cannot request input '<b>' (elicitation/create): not declared",
+      data: { requiredCapabilities: { elicitation: { form: { evil: '<script>' } }, '<img>': {}, sampling: 'x' } },
+    });
+    assert.deepEqual(missing, { code: -32021, message: 'Missing required client capability.', data: { requiredCapabilities: { elicitation: { form: {} } } } });
+  });
 });

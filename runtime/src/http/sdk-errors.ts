@@ -17,7 +17,29 @@ const FIXED_MESSAGES: Readonly<Record<number, string>> = {
   [-32602]: 'Invalid params.',
   [-32603]: 'Internal error.',
   [-32002]: 'Resource not found.',
+  [-32021]: 'Missing required client capability.',
 };
+
+/** The SDK's frozen answer to a refused `requestState`: its fixed message and data are kept as they are. */
+const REQUEST_STATE_REFUSED = 'Invalid or expired requestState';
+/** Client capabilities a `-32021` answer may name, with the sub-capabilities repeated (each as `{}`). */
+const CLIENT_CAPABILITY_NAMES: Readonly<Record<string, readonly string[]>> = {
+  elicitation: ['form', 'url'],
+  sampling: ['tools', 'context'],
+  roots: [],
+};
+
+/** The `requiredCapabilities` of a `-32021` answer, rebuilt from the names above only (values are never copied). */
+function safeCapabilities(value: unknown): Record<string, Record<string, object>> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: Record<string, Record<string, object>> = {};
+  for (const [name, subs] of Object.entries(CLIENT_CAPABILITY_NAMES)) {
+    const given = (value as Record<string, unknown>)[name];
+    if (!given || typeof given !== 'object' || Array.isArray(given)) continue;
+    out[name] = Object.fromEntries(subs.filter((sub) => Object.hasOwn(given, sub)).map((sub) => [sub, {}]));
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
 
 /** Messages the kit's own handlers write (names reduced to `[\w.?-]`, at most 64 characters). */
 const KIT_MESSAGES: readonly RegExp[] = [/^Unknown tool: [\w.?-]{0,64}$/];
@@ -49,6 +71,11 @@ function safeData(data: unknown): unknown {
 
 function safeError(error: JsonRpcErrorObject, correlationId: string): Record<string, unknown> {
   const code = typeof error.code === 'number' && Number.isSafeInteger(error.code) ? error.code : -32603;
+  if (code === -32602 && error.message === REQUEST_STATE_REFUSED) return { code, message: REQUEST_STATE_REFUSED, data: { reason: 'invalid_request_state' } };
+  if (code === -32021) {
+    const required = safeCapabilities((error.data as { requiredCapabilities?: unknown } | undefined)?.requiredCapabilities);
+    return { code, message: FIXED_MESSAGES[code]!, ...(required ? { data: { requiredCapabilities: required } } : {}) };
+  }
   const own =
     typeof error.message === 'string' && (isPublicErrorText(error.message) || KIT_MESSAGES.some((pattern) => pattern.test(error.message as string)));
   const data = safeData(error.data);

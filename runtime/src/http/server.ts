@@ -60,6 +60,8 @@ export interface AccessFields {
   principalHash?: IdentifierHash;
   /** The MCP client the token was issued to. */
   clientId?: string;
+  /** Set when the answer asked the client for input (`input_required`). */
+  resultType?: 'input_required';
   bytesIn: number;
 }
 
@@ -476,6 +478,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
       const finish = () => {
         const finalStatus = res.statusCode || status;
         span.annotate('outcome', outcomeOf(finalStatus));
+        if (record.resultType) span.annotate('result_type', record.resultType);
         span.end(finalStatus);
         telemetry.access({
           status: finalStatus,
@@ -491,6 +494,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
           traceId: span.traceId,
           ...(span.spanId ? { spanId: span.spanId } : {}),
           ...(record.era ? { protocolEra: record.era } : {}),
+          ...(record.resultType ? { resultType: record.resultType } : {}),
         });
       };
       // The slot and the access log wait for the answer to be taken, within the send deadline:

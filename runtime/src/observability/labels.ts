@@ -24,7 +24,7 @@ export const REQUEST_OUTCOMES = [
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 /** What became of one tool call (mirrors `ToolCallOutcome` in `tools/invoke.ts`). */
-export const TOOL_OUTCOMES = ['ok', 'invalid', 'credential_input', 'timeout', 'cancelled', 'busy', 'blocked', 'error'] as const;
+export const TOOL_OUTCOMES = ['ok', 'invalid', 'credential_input', 'timeout', 'cancelled', 'busy', 'blocked', 'error', 'input_required', 'declined'] as const;
 export type ToolOutcome = (typeof TOOL_OUTCOMES)[number];
 
 /**

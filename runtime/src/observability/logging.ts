@@ -46,6 +46,8 @@ export interface AccessRecord {
   /** Id of the request's span, when the request was recorded (`RequestTrace.spanId`). */
   readonly spanId?: string;
   readonly protocolEra?: ProtocolEra;
+  /** `input_required` when the answer asked the client for input (a multi round-trip request). */
+  readonly resultType?: 'input_required';
 }
 
 /** Written in place of a string field that does not have the expected shape. */
@@ -109,7 +111,7 @@ function count(value: number): number {
 /**
  * The fields of one access record, in order: time, status, method, tool, outcome, latencyMs,
  * region, bytesIn, bytesOut, principalHash, clientId, sessionHash, traceId, then for a recorded request the
- * OpenTelemetry ids otelTraceId (the same trace id as 32 hex digits) and spanId, protocolEra. Only the fields of
+ * OpenTelemetry ids otelTraceId (the same trace id as 32 hex digits) and spanId, protocolEra, resultType. Only the fields of
  * {@link AccessRecord} are read, so anything else on the object passed in is never written.
  */
 export function toAccessFields(record: AccessRecord, region: string, now: Date = new Date()): Record<string, unknown> {
@@ -134,6 +136,7 @@ export function toAccessFields(record: AccessRecord, region: string, now: Date =
     otelTraceId: record.spanId !== undefined && isTraceId(record.traceId) ? toW3cTraceId(record.traceId) : undefined,
     spanId: record.spanId === undefined ? undefined : typeof record.spanId === 'string' && SPAN_ID.test(record.spanId) ? record.spanId : INVALID,
     protocolEra: record.protocolEra === 'modern' || record.protocolEra === 'legacy' ? record.protocolEra : undefined,
+    resultType: record.resultType === 'input_required' ? record.resultType : undefined,
   };
 }
 

@@ -33,7 +33,7 @@ import {
  * Keys a request span may carry as attributes; the collector indexes them as X-Ray annotations,
  * under the same names the X-Ray segments had.
  */
-export type TraceAnnotationKey = 'method' | 'tool' | 'outcome' | 'era' | 'principal' | 'client_id';
+export type TraceAnnotationKey = 'method' | 'tool' | 'outcome' | 'era' | 'principal' | 'client_id' | 'result_type';
 
 /** The trace of one request. */
 export interface RequestTrace {
@@ -107,7 +107,7 @@ interface BuildStepStack {
 type AwsBuildHandler = (args: { input: unknown; request: unknown }) => Promise<{ output: unknown; response: unknown }>;
 type AwsBuildMiddleware = (next: AwsBuildHandler, context: { clientName?: string; commandName?: string }) => AwsBuildHandler;
 
-const ANNOTATION_KEYS: ReadonlySet<string> = new Set<TraceAnnotationKey>(['method', 'tool', 'outcome', 'era', 'principal', 'client_id']);
+const ANNOTATION_KEYS: ReadonlySet<string> = new Set<TraceAnnotationKey>(['method', 'tool', 'outcome', 'era', 'principal', 'client_id', 'result_type']);
 
 /** Most child spans recorded per request. */
 const MAX_CHILD_SPANS = 50;

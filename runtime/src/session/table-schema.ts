@@ -39,6 +39,24 @@ export const RATE_WINDOW_ITEM = {
   expiresAt: (window: number): number => (window + 2) * 60,
 } as const;
 
+/**
+ * Items of the multi round-trip ledger (`runtime/src/input/`): a consumed `requestState` id, kept
+ * until the state would have expired anyway, so a replay is refused on any instance; and one
+ * counter per principal and window of the states minted for it, which bounds its pending rounds.
+ */
+export const REQUEST_STATE_ITEM = {
+  /** `rstate#<state id>`: written once with a conditional put when the state is used. */
+  usedKey: (stateId: string): string => `rstate#${stateId}`,
+  /** Sort key of a consumed state's item. */
+  usedSortKey: 'used',
+  /** `rstate-mint#<sha256 of the principal's owner key>`. */
+  mintKey: (principalDigest: string): string => `rstate-mint#${principalDigest}`,
+  /** `window#<window number>` (windows as long as a state lives). */
+  mintSortKey: (window: number): string => `window#${window}`,
+  /** Number attribute: states minted for the principal in the window. */
+  countAttribute: 'minted',
+} as const;
+
 /** The DynamoDB actions the runtime's session store uses: the task role is granted exactly these. */
 export const SESSION_TABLE_ACTIONS = [
   'dynamodb:GetItem',

@@ -1,6 +1,10 @@
+import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ContentBlock } from '../capabilities/content.js';
+
+/** The kinds of input a handler may ask the client for: elicitation (the user), sampling (the model), roots. */
+export type InputKind = 'elicitation' | 'sampling' | 'roots';
 
 /** An IAM statement a tool needs at run time. The CDK grants exactly these to the task role. */
 export interface IamPermission {
@@ -51,6 +55,31 @@ export interface HandleAccess {
   resolve(handle: string, kind: string): Promise<unknown>;
 }
 
+/**
+ * A handler's view of a multi round-trip request (2026-07-28 `input_required`; in the 2025 era the
+ * SDK turns the same return into real server-to-client requests). A handler asks by returning
+ * `inputRequired({ inputRequests, requestState })` (from `@modelcontextprotocol/server`) and reads
+ * the answers here when the client retries.
+ */
+export interface InputAccess {
+  /**
+   * The client's answers to the previous round's `inputRequests`, keyed as asked, or `undefined` on
+   * a first round. Untrusted input: read them with `acceptedContent(responses, key, zodSchema)` or
+   * `inputResponse(responses, key)` and validate what you use.
+   */
+  readonly responses: Readonly<Record<string, unknown>> | undefined;
+  /** The payload this tool sealed with {@link seal} in the previous round (verified, single-use), or `undefined`. */
+  readonly state: unknown;
+  /** Whether the client declared, for this request, that it can answer input of `kind`. Ask for no other. */
+  canAsk(kind: InputKind): boolean;
+  /**
+   * Seals `payload` (JSON, at most 4 KiB) into the `requestState` to return with `inputRequired`:
+   * encrypted, bound to the caller, this tool and these arguments, expiring and usable once. The
+   * only `requestState` a handler may return.
+   */
+  seal(payload?: unknown): Promise<string>;
+}
+
 /** What a tool handler receives besides its validated arguments. */
 export interface ToolContext {
   /** The verified caller. Never carries the token. */
@@ -68,6 +97,8 @@ export interface ToolContext {
    * nothing. The message is redacted like the result. Never throws.
    */
   readonly progress: (progress: number, total?: number, message?: string) => Promise<void>;
+  /** The previous round's answers and state, for a tool that declares `asks`. */
+  readonly input: InputAccess;
 }
 
 /**
@@ -116,7 +147,20 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
   readonly stateScope?: string;
   /** AWS permissions the handler needs; granted to the task role by the CDK. */
   readonly permissions?: readonly IamPermission[];
-  readonly handler: (args: z.infer<Input>, ctx: ToolContext) => Promise<ToolResult>;
+  /**
+   * The kinds of input the handler may ask for by returning `inputRequired(...)`. A return asking
+   * for any other kind, or from a tool that declares none, fails the call. @default - none
+   */
+  readonly asks?: readonly InputKind[];
+  /**
+   * The platform, not the tool, asks the user to confirm each call by elicitation before the handler
+   * runs (a form naming the tool and its description). Declined or cancelled: nothing runs and the
+   * result says so. A client that cannot elicit is refused and nothing runs (fails closed). For
+   * destructive tools. @default false
+   */
+  readonly confirm?: boolean;
+  /** Returns the result, or `inputRequired(...)` to ask for input first (see {@link asks}). */
+  readonly handler: (args: z.infer<Input>, ctx: ToolContext) => Promise<ToolResult | InputRequiredResult>;
 }
 
 /** Identity function that gives a tool declaration its type. */

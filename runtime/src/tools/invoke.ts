@@ -1,14 +1,15 @@
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import { inputRequired, isInputRequiredResult, type CallToolResult, type InputRequiredResult } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { ownerKey, type Principal } from '../auth/principal.js';
 import { wireContentBlock, type ContentBlock } from '../capabilities/content.js';
 import { PublicError, publicErrorText, toPublicError, validateArguments } from '../errors/index.js';
 import { redactText } from '../filters/index.js';
-import type { HandleAccess, OutputFilterProfile, ToolContext, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
+import { checkInputRequired, CONFIRM_KEY, confirmationAnswer, confirmationRequest, declinedResult, type InputRound } from '../input/index.js';
+import type { HandleAccess, InputAccess, InputKind, OutputFilterProfile, ToolContext, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
 import type { ConcurrencyLimiter } from './limits.js';
 
 /** Outcome of one call, for metrics and logs. */
-export type ToolCallOutcome = 'ok' | 'invalid' | 'credential_input' | 'timeout' | 'cancelled' | 'busy' | 'blocked' | 'error';
+export type ToolCallOutcome = 'ok' | 'invalid' | 'credential_input' | 'timeout' | 'cancelled' | 'busy' | 'blocked' | 'error' | 'input_required' | 'declined';
 
 /** Redacts and moderates a result before it leaves the process. */
 export interface OutputFilter {
@@ -61,6 +62,11 @@ export interface InvokeRequest {
   readonly step: TraceStep;
   /** Sends a progress notification to the client; absent when the client asked for none. */
   readonly progress?: ProgressReporter;
+  /**
+   * This round of a multi round-trip request (the SDK path). Absent on the direct path, where no
+   * tool that asks for input or needs confirmation is served.
+   */
+  readonly input?: InputRound;
 }
 
 /** Sends one progress update of the current request to the client. */
@@ -68,6 +74,9 @@ export type ProgressReporter = (update: { progress: number; total?: number; mess
 
 /** The `tools/call` result: a tool result, or an error result carrying only a public message. */
 export type CallResult = CallToolResult;
+
+/** What a call answers on the SDK path: a result, or `input_required` (ask the client, then retry). */
+export type CallAnswer = CallResult | InputRequiredResult;
 
 /** Deepest nesting and most values accepted in arguments, checked before schema validation. */
 export const ARGUMENT_LIMITS = { depth: 12, nodes: 5_000 } as const;
@@ -124,6 +133,7 @@ function outcomeOf(error: PublicError): ToolCallOutcome {
     case 'cancelled':
       return 'cancelled';
     case 'busy':
+    case 'too_many_pending':
       return 'busy';
     case 'output_blocked':
       return 'blocked';
@@ -216,6 +226,41 @@ function progressFor(report: ProgressReporter | undefined, profile: OutputFilter
   };
 }
 
+/** What a handler sees of its round; on the round that carried the platform's confirmation, nothing of it. */
+export function inputAccessFor(round: InputRound | undefined, confirmationRound: boolean): InputAccess {
+  const responses = round && !confirmationRound ? round.responses : undefined;
+  return {
+    responses,
+    state: round && !confirmationRound ? round.claims?.p : undefined,
+    canAsk: (kind) => round?.canAsk(kind) ?? false,
+    seal: async (payload) => {
+      if (!round) throw new PublicError('internal', [], { cause: new Error('this path serves no input rounds') });
+      // A confirmed call keeps its confirmation through the handler's own rounds.
+      return round.seal(payload, confirmationRound || round.claims?.c === 'given' ? 'given' : undefined);
+    },
+  };
+}
+
+/**
+ * A handler's `input_required` return, checked against what it declares (`asks`) and with the texts
+ * it sends to the client filtered like a result (redaction, moderation per profile).
+ */
+export async function filteredInputRequired(
+  deps: Pick<InvokeDependencies, 'filter' | 'observer'>,
+  declared: { readonly asks?: readonly InputKind[]; readonly outputFilter: OutputFilterProfile },
+  output: InputRequiredResult,
+  round: InputRound,
+  signal: AbortSignal,
+): Promise<InputRequiredResult> {
+  const { result, texts } = checkInputRequired(output, declared.asks ?? [], round);
+  if (texts.length === 0) return result;
+  const filtered = await deps.filter.apply({ content: texts.map((item) => ({ type: 'text', text: item.text })) }, declared.outputFilter, signal);
+  deps.observer.redactions(filtered.redactions);
+  if (filtered.blocked) throw new PublicError('output_blocked');
+  filtered.result.content.forEach((block, index) => texts[index]!.put(block.type === 'text' ? block.text : ''));
+  return result;
+}
+
 /**
  * Calls one tool for one principal, enforcing every platform rule in order: argument shape limits →
  * strict schema validation → credential-value check → per-principal concurrency → handler with
@@ -223,7 +268,7 @@ function progressFor(report: ProgressReporter | undefined, profile: OutputFilter
  * becomes an error result with a public message and the correlation id; the private cause goes to
  * `observer.failure`. The caller must already have checked policy (`ToolCatalog.find`).
  */
-export async function invokeTool(deps: InvokeDependencies, request: InvokeRequest): Promise<CallResult> {
+export async function invokeTool(deps: InvokeDependencies, request: InvokeRequest): Promise<CallAnswer> {
   const { tool, principal, correlationId } = request;
   const started = performance.now();
   let release: (() => void) | undefined;
@@ -231,6 +276,24 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
     const parsed = await request.step('policy', async () =>
       checkArguments(tool.input, request.args, deps.findCredential, () => deps.observer.credentialInput(tool.name)),
     );
+
+    const round = request.input;
+    let confirmed = round?.claims?.c === 'given';
+    if (tool.confirm && !confirmed) {
+      // The platform's confirmation, before anything of the tool runs (input/confirm.ts).
+      if (!round) throw new PublicError('internal', [], { cause: new Error('a confirm tool reached a path without input rounds') });
+      const answer = round.claims?.c === 'asked' ? confirmationAnswer(round.responses) : 'missing';
+      if (answer === 'declined') {
+        deps.observer.toolCall(tool.name, 'declined', performance.now() - started);
+        return declinedResult(tool);
+      }
+      if (answer === 'missing') {
+        const asked = inputRequired({ inputRequests: { [CONFIRM_KEY]: confirmationRequest(tool) }, requestState: await round.seal(undefined, 'asked') });
+        deps.observer.toolCall(tool.name, 'input_required', performance.now() - started);
+        return asked;
+      }
+      confirmed = true;
+    }
 
     release = deps.limiter.tryAcquire(`${ownerKey(principal)}#${tool.name}`, tool.concurrencyPerPrincipal);
     if (!release) throw new PublicError('busy');
@@ -241,6 +304,7 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
       state: deps.stateFor(principal, tool.stateScope ?? tool.name),
       handles: deps.handlesFor(principal),
       progress: progressFor(request.progress, tool.outputFilter),
+      input: inputAccessFor(round, confirmed && round?.claims?.c !== 'given'),
     };
     const { result, settled, signal } = runWithDeadline(tool.deadlineMs, request.signals, (signal) => tool.handler(parsed, { ...context, signal }));
     // The slot is held until the handler really returns, so a handler that ignores its deadline
@@ -249,6 +313,12 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
     release = undefined;
     void settled.finally(held);
     const output = await request.step('tool', () => result);
+    if (isInputRequiredResult(output)) {
+      if (!round) throw new PublicError('internal', [], { cause: new Error('an input_required return reached a path without input rounds') });
+      const asked = await filteredInputRequired(deps, tool, output, round, signal);
+      deps.observer.toolCall(tool.name, 'input_required', performance.now() - started);
+      return asked;
+    }
 
     if (tool.output && output.structuredContent !== undefined) {
       const checked = tool.output.safeParse(output.structuredContent);

@@ -1,4 +1,5 @@
 import {
+  isInputRequiredResult,
   ProtocolError,
   ProtocolErrorCode,
   ResourceNotFoundError,
@@ -11,8 +12,9 @@ import {
 import type { Principal } from '../auth/principal.js';
 import type { CapabilityCatalog } from '../capabilities/catalog.js';
 import { createCapabilityService, type CapabilityRequest, type CapabilityService } from '../capabilities/serve.js';
+import { createInputRounds, memoryLedger, type InputRound, type InputRounds } from '../input/index.js';
 import type { ToolDefinition } from './definition.js';
-import { invokeTool, type CallResult, type CancelSource, type InvokeDependencies, type ProgressReporter, type TraceStep } from './invoke.js';
+import { invokeTool, type CallAnswer, type CallResult, type CancelSource, type InvokeDependencies, type ProgressReporter, type TraceStep } from './invoke.js';
 import type { ToolCatalog } from './registry.js';
 
 /** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
@@ -23,6 +25,8 @@ export interface RequestScope {
   readonly shutdown: AbortSignal;
   /** Runs a step of the request in its own trace span. */
   readonly step: TraceStep;
+  /** The access record of the request (the HTTP layer's), told when an answer is `input_required`. */
+  readonly record?: { resultType?: 'input_required' };
 }
 
 const SCOPE_KEY = 'enterpriseMcpScope';
@@ -82,7 +86,7 @@ function capabilityRequest(scope: RequestScope, cancel: CancelSource): Capabilit
  * is accepted for a resource the principal may read: the resources served here never change while
  * a session lives, so no update notification is due and nothing is held per subscription.
  */
-function registerCapabilities(server: Server, scope: RequestScope, capabilities: CapabilityCatalog, service: CapabilityService): void {
+function registerCapabilities(server: Server, scope: RequestScope, capabilities: CapabilityCatalog, service: CapabilityService, rounds: InputRounds): void {
   const { principal } = scope;
   if (capabilities.hasResources) {
     server.setRequestHandler('resources/list', async () => ({ resources: capabilities.listResources(principal) }));
@@ -97,7 +101,12 @@ function registerCapabilities(server: Server, scope: RequestScope, capabilities:
   }
   if (capabilities.hasPrompts) {
     server.setRequestHandler('prompts/list', async () => ({ prompts: capabilities.listPrompts(principal) }));
-    server.setRequestHandler('prompts/get', async (request, ctx) => service.getPrompt(capabilityRequest(scope, ctx.mcpReq.signal), request.params.name, request.params.arguments ?? {}));
+    server.setRequestHandler('prompts/get', async (request, ctx) => {
+      const round = await rounds.begin(scope.principal, ctx, 'prompts/get', request.params.name, request.params.arguments ?? {}, () => server.getClientCapabilities());
+      const answer = await service.getPrompt(capabilityRequest(scope, ctx.mcpReq.signal), request.params.name, request.params.arguments ?? {}, round);
+      if (isInputRequiredResult(answer) && scope.record) scope.record.resultType = 'input_required';
+      return answer;
+    });
   }
   if (capabilities.hasCompletions) {
     server.setRequestHandler('completion/complete', async (request, ctx) =>
@@ -113,6 +122,11 @@ export interface ServerFactoryOptions {
   /** Resources, templates and prompts served beside the tools. @default - none */
   readonly capabilities?: CapabilityCatalog;
   readonly invoke: InvokeDependencies;
+  /**
+   * Multi round-trip state: the verify hook, single use and sealing (runtime/src/input).
+   * @default - no key: every echoed requestState is refused and none can be sealed
+   */
+  readonly rounds?: InputRounds;
 }
 
 /** Serves `tools/list` and `tools/call` for both protocol eras, built once at start-up. */
@@ -144,7 +158,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   const { catalog } = options;
   const info = { name: options.name, version: options.version };
 
-  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource, progress?: ProgressReporter): Promise<CallResult> =>
+  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource, progress?: ProgressReporter, input?: InputRound): Promise<CallAnswer> =>
     invokeTool(options.invoke, {
       principal: scope.principal,
       tool,
@@ -153,8 +167,10 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
       signals: [cancel, scope.shutdown],
       step: scope.step,
       ...(progress ? { progress } : {}),
+      ...(input ? { input } : {}),
     });
 
+  const rounds = options.rounds ?? createInputRounds({ ledger: memoryLedger({ ttlSeconds: 60, perPrincipal: 1 }) });
   const capabilities = options.capabilities;
   const service = capabilities && createCapabilityService(capabilities, options.invoke);
   const declared = (): ServerCapabilities => ({
@@ -172,6 +188,8 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
       capabilities: declared(),
       supportedProtocolVersions: [...PROTOCOL_VERSIONS],
       inputRequired: { maxRounds: INPUT_ROUNDS, roundTimeoutMs: SDK_ROUND_TIMEOUT_MS },
+      // Every echoed requestState is opened and checked (caller, method, expiry) before a handler runs.
+      requestState: { verify: rounds.verifier(scope.principal) },
     });
     server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
@@ -183,9 +201,12 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
         token === undefined
           ? undefined
           : (update) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update } });
-      return invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal, progress);
+      const round = await rounds.begin(scope.principal, ctx, 'tools/call', tool.name, request.params.arguments, () => server.getClientCapabilities());
+      const answer = await invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal, progress, round);
+      if (isInputRequiredResult(answer) && scope.record) scope.record.resultType = 'input_required';
+      return answer;
     });
-    if (capabilities && service) registerCapabilities(server, scope, capabilities, service);
+    if (capabilities && service) registerCapabilities(server, scope, capabilities, service, rounds);
     return server;
   };
 
@@ -194,7 +215,11 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     serverInfo: info,
     callTool(scope, name, args, cancel) {
       const tool = catalog.find(scope.principal, name);
-      return tool ? invoke(scope, tool, args, cancel) : undefined;
+      // A tool that may ask for input, or needs the platform's confirmation, is served by the SDK
+      // only: its capability gate (-32021), the legacy shim and the round state live there.
+      if (!tool || tool.confirm || (tool.asks?.length ?? 0) > 0) return undefined;
+      // Without a round, invokeTool answers an input_required return as the tool failing: never input_required here.
+      return invoke(scope, tool, args, cancel) as Promise<CallResult>;
     },
   };
 }

@@ -20,6 +20,8 @@ export function catalogScopes(definitions: readonly Pick<ToolDefinition, 'access
   return [...new Set(definitions.flatMap((definition) => definition.access.scopes))].sort();
 }
 
+const INPUT_KINDS: ReadonlySet<string> = new Set(['elicitation', 'sampling', 'roots']);
+
 /**
  * The set of tools this server offers, checked and converted once at start-up. Everything the
  * request path needs (descriptors, JSON schemas, the scope list) is precomputed here.
@@ -42,6 +44,9 @@ export class ToolCatalog {
       if (definition.access.scopes.length === 0) throw new Error(`tool "${definition.name}" must require at least one scope`);
       if (!(definition.deadlineMs > 0) || !(definition.concurrencyPerPrincipal > 0)) {
         throw new Error(`tool "${definition.name}" needs a positive deadline and concurrency limit`);
+      }
+      for (const kind of definition.asks ?? []) {
+        if (!INPUT_KINDS.has(kind)) throw new Error(`tool "${definition.name}" asks for an unknown kind of input (got "${String(kind)}")`);
       }
       byName.set(definition.name, {
         definition,

@@ -4,6 +4,7 @@ import type { ToolDefinition } from '../../src/tools/definition.js';
 import { startKit, type Kit } from '../harness.js';
 import { CONTENT_FIXTURES, CONFORMANCE_CAPABILITIES } from './capability-fixtures.js';
 import { CONFORMANCE_FIXTURES } from './fixtures.js';
+import { INPUT_FIXTURES, INPUT_PROMPTS } from './input-fixtures.js';
 import { startBearerProxy, type BearerProxy } from './proxy.js';
 
 /**
@@ -24,7 +25,7 @@ export interface ConformanceProfile {
 }
 
 /** The catalog the profile serves: the shipped tools and the fixtures. */
-export const CONFORMANCE_CATALOG: readonly ToolDefinition[] = [...DEFAULT_TOOLS, ...CONFORMANCE_FIXTURES, ...CONTENT_FIXTURES];
+export const CONFORMANCE_CATALOG: readonly ToolDefinition[] = [...DEFAULT_TOOLS, ...CONFORMANCE_FIXTURES, ...CONTENT_FIXTURES, ...INPUT_FIXTURES];
 
 /** Seconds a token of the profile lives; the proxy fetches a fresh one after half of that. */
 const TOKEN_TTL_SECONDS = 600;
@@ -35,7 +36,7 @@ export async function startConformanceProfile(): Promise<ConformanceProfile> {
   try {
     kit = await startKit({
       tools: CONFORMANCE_CATALOG,
-      capabilities: CONFORMANCE_CAPABILITIES,
+      capabilities: { ...CONFORMANCE_CAPABILITIES, prompts: [...(CONFORMANCE_CAPABILITIES.prompts ?? []), ...INPUT_PROMPTS] },
       env: {
         // Clients reach the server only through the proxy, which forwards Host and Origin unchanged:
         // the proxy's address is the public one, and any other Host or Origin is still refused.

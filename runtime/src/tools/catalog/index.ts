@@ -1,6 +1,6 @@
 import type { ToolDefinition } from '../definition.js';
 import { generateReport } from './generate-report.js';
-import { notesAdd, notesList, notesRemove } from './notes.js';
+import { notesAdd, notesClear, notesList, notesRemove } from './notes.js';
 import { searchDocuments } from './search-documents.js';
 import { whoami } from './whoami.js';
 
@@ -10,6 +10,7 @@ export const DEFAULT_TOOLS: readonly ToolDefinition[] = [
   notesList,
   notesAdd,
   notesRemove,
+  notesClear,
   searchDocuments,
   generateReport,
 ] as ToolDefinition[];

@@ -90,3 +90,29 @@ export const notesRemove = defineTool({
     return listing(next);
   },
 });
+
+/**
+ * Deletes every note of the caller. Declared `confirm: true`: the platform asks the user by
+ * elicitation before the handler runs, and runs nothing when the user declines or the client
+ * cannot ask.
+ */
+export const notesClear = defineTool({
+  name: 'notes_clear',
+  title: 'Delete all my notes',
+  description: 'Deletes every note you saved. This cannot be undone.',
+  input: z.strictObject({}),
+  output: notesOutput,
+  access: { scopes: ['mcp:notes.write'] },
+  stateScope: 'notes',
+  confirm: true,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  deadlineMs: 3_000,
+  concurrencyPerPrincipal: 2,
+  outputFilter: { redactPersonalData: true, moderate: false },
+  handler: async (_args, { state }) => {
+    const { notebook, version } = await readNotebook(state);
+    const next = { notes: [] };
+    if (notebook.notes.length > 0) await state.write(next, version);
+    return { content: [{ type: 'text', text: `Deleted ${notebook.notes.length} notes.` }], structuredContent: next };
+  },
+});
