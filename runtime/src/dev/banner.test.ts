@@ -6,9 +6,9 @@ import { quickstartCommands, toolAccessLines } from './banner.js';
 describe('dev banner', () => {
   test('the tool table follows the catalog access rules', () => {
     assert.deepEqual(toolAccessLines(DEFAULT_TOOLS), [
-      'whoami, notes_list, notes_add, notes_remove  every user',
-      'search_documents                             --groups staff or operators',
-      'generate_report                              --groups analysts or operators',
+      'whoami, notes_list, notes_add, notes_remove, notes_clear  every user',
+      'search_documents                                          --groups staff or operators',
+      'generate_report                                           --groups analysts or operators',
     ]);
     const custom = [
       { name: 'audit_log', access: { scopes: ['mcp:audit.read'], anyGroup: ['auditors'] } },
