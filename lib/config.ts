@@ -119,6 +119,114 @@ const oidcIdentitySchema = z.strictObject({
   audience: z.string().min(1).optional(),
 });
 
+/** Partitions whose Secrets Manager ARNs a secret reference may name. */
+const SECRET_ARN = /^arn:(aws|aws-cn|aws-us-gov):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512})$/;
+/** Secrets Manager appends "-" and six random characters to a name: a name that already ends so is ambiguous in a partial ARN. */
+const SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
+/**
+ * A Secrets Manager secret: its name, or its full ARN (with the six-character suffix). Each service
+ * region reads its own replica: the same name, or the same ARN with that region in it.
+ */
+const secretReference = z
+  .string()
+  .min(1)
+  .max(2048)
+  .superRefine((value, ctx) => {
+    if (value.startsWith('arn:')) {
+      const match = SECRET_ARN.exec(value);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'must be a Secrets Manager secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>' });
+      } else if (!SECRET_SUFFIX.test(match[4]!)) {
+        ctx.addIssue({ code: 'custom', message: 'must be the full secret ARN, ending in the six characters Secrets Manager appends to the name' });
+      }
+      return;
+    }
+    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or a secret ARN' });
+    } else if (SECRET_SUFFIX.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must not end in "-" and six characters (Secrets Manager cannot tell such a name from a partial ARN); use the full ARN or rename the secret' });
+    }
+  });
+
+/**
+ * A client the sign-in administrators allow or refuse: a Client ID Metadata Document URL exactly as
+ * clients send it (`https://vscode.dev/oauth/client-metadata.json`) or a host (`claude.ai`). Parsed
+ * with `URL`, as the runtime matches it.
+ */
+const clientReference = z.string().superRefine((value, ctx) => {
+  let ok = false;
+  if (value.startsWith('https://')) {
+    try {
+      const url = new URL(value);
+      ok = url.href === value && url.pathname !== '/' && !url.username && !url.password && !url.hash && !url.search;
+    } catch {
+      ok = false;
+    }
+  } else if (!value.includes('/') && !value.includes(',')) {
+    try {
+      const url = new URL(`https://${value}`);
+      ok = url.host === value && url.pathname === '/';
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a client metadata document URL (https, with a path, no query or fragment) or a lower-case host such as "claude.ai"',
+    });
+  }
+});
+
+/** Scopes the broker asks the upstream identity provider for: the name, e-mail and groups of the user. */
+export const DEFAULT_UPSTREAM_SCOPES = ['openid', 'email', 'profile'] as const;
+
+const signInSchema = z.strictObject({
+  /**
+   * Runs the kit's own OAuth authorization server (`MCP_BROKER=on`), so stock MCP clients sign in with
+   * no pre-registered client: Client ID Metadata Documents and dynamic registration, consent, and the
+   * user signed in at the identity provider. Machine clients keep using the identity provider's tokens.
+   */
+  enabled: z.boolean().default(false),
+  /** Dynamic client registration (RFC 7591, public clients only; `MCP_BROKER_DCR`). */
+  dynamicRegistration: z.boolean().default(true),
+  /** Client ID Metadata Documents (`MCP_BROKER_CIMD`). */
+  clientMetadataDocuments: z.boolean().default(true),
+  /** Only these metadata document URLs or hosts may sign in (`MCP_BROKER_CIMD_ALLOW`); empty: every one not denied. */
+  allowClients: z.array(clientReference).max(100).default([]),
+  /** These metadata document URLs or hosts may not sign in (`MCP_BROKER_CIMD_DENY`). */
+  denyClients: z.array(clientReference).max(100).default([]),
+  /** Lifetime of the kit's access tokens in minutes (`MCP_BROKER_ACCESS_TOKEN_SECONDS`). */
+  accessTokenMinutes: z.number().int().min(1).max(60).default(10),
+  /** Lifetime of a refresh-token family in days (`MCP_BROKER_REFRESH_TOKEN_SECONDS`); rotation never extends it. */
+  refreshTokenDays: z.number().int().min(1).max(90).default(14),
+  /** Dynamic registrations one client address may make per minute on one task (the WAF limits the fleet). */
+  registrationsPerMinute: z.number().int().min(1).max(10_000).default(20),
+  /** Token requests one client address may make per minute on one task (the WAF limits the fleet). */
+  tokenRequestsPerMinute: z.number().int().min(1).max(100_000).default(120),
+  /**
+   * The broker's client at an external OpenID provider (`identity.kind` "oidc" only; with Cognito the
+   * kit creates the client). Register `https://<domainName>/oauth/callback` as its redirect URI.
+   */
+  upstream: z
+    .strictObject({
+      /** The provider's issuer (OIDC discovery at `<issuer>/.well-known/openid-configuration`). @default identity.issuer */
+      issuer: z.url('must be a URL').refine((value) => value.startsWith('https://'), 'must use https').optional(),
+      /** The client id the provider gave the broker's confidential client. */
+      clientId: z.string().regex(/^[\x21-\x7e]{1,256}$/, 'must be 1-256 printable characters without spaces'),
+      /** The client secret in Secrets Manager: secret name or full ARN, replicated to every service region. */
+      clientSecret: secretReference,
+      /** Scopes asked of the provider; must include "openid". Add the provider's groups scope if it has one. */
+      scopes: z
+        .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must be an OAuth scope name'))
+        .min(1)
+        .default([...DEFAULT_UPSTREAM_SCOPES])
+        .refine((scopes) => scopes.includes('openid'), 'must include "openid"'),
+    })
+    .optional(),
+});
+
 const serviceSchema = z.strictObject({
   /** Fargate CPU units of one task. */
   cpu: z
@@ -182,6 +290,22 @@ const wafSchema = z.strictObject({
   rateLimit: z.number().int().min(10).max(2_000_000_000).default(30_000),
   /** Rate-limit evaluation window in seconds. */
   rateLimitWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]).default(300),
+  /**
+   * Sign-in requests one client IP may send per evaluation window to each endpoint before WAF blocks
+   * it (only with `signIn.enabled`). A client registers once, and a signed-in user refreshes its token
+   * about once per access-token lifetime, so these sit far below `rateLimit`; each must lie between
+   * WAF's floor of 10 and `rateLimit` (checked below).
+   */
+  signInRateLimits: z
+    .strictObject({
+      /** `POST /oauth/register`. */
+      register: z.number().int().default(100),
+      /** `POST /oauth/token`. */
+      token: z.number().int().default(3000),
+      /** `GET /oauth/authorize`, where every sign-in starts. */
+      authorize: z.number().int().default(1000),
+    })
+    .prefault({}),
 });
 
 const alarmsSchema = z.strictObject({
@@ -217,107 +341,149 @@ const observabilitySchema = z.strictObject({
     .default('enterprise-mcp'),
 });
 
-const environmentSchema = z
-  .strictObject({
-    /** Short name (`staging`, `production`); part of stack and resource names. */
-    name: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'must be 2-16 lower-case letters or digits'),
-    /** The AWS account of this environment. */
-    account,
-    /** Region of the data and identity stacks; also a service region. */
-    primaryRegion: region,
-    /** Further service regions, each holding a table replica and a service stack. */
-    secondaryRegions: z.array(region).default([]),
-    /** Public DNS name of the MCP endpoint; the MCP URL is `https://<domainName>/mcp`. */
-    domainName: hostname,
-    /** The public Route 53 hosted zone that holds `domainName`. */
-    hostedZone: z.strictObject({
-      id: z.string().regex(/^Z[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"'),
-      name: hostname,
-    }),
-    /** The identity provider: a Cognito user pool created by the kit, or an external OIDC issuer. */
-    identity: z.discriminatedUnion('kind', [cognitoIdentitySchema, oidcIdentitySchema], {
-      error: 'must have kind "cognito" or "oidc"',
-    }),
-    /**
-     * Resource deletion protection of the load balancer, the session table and the user pool. Leave it
-     * `false` for the first deployment of an environment: CloudFormation cannot roll back a failed
-     * first create through a resource that refuses deletion (the stack ends in `ROLLBACK_FAILED`).
-     * Set it `true` once the first deployment succeeded; the update switches it on in place.
-     * The stateful resources are retained on stack deletion either way (`RetainExceptOnCreate`).
-     */
-    deletionProtection: z.boolean().default(false),
-    service: serviceSchema,
-    waf: wafSchema.prefault({}),
-    alarms: alarmsSchema.prefault({}),
-    observability: observabilitySchema.prefault({}),
-  })
-  .superRefine((env, ctx) => {
-    if (env.secondaryRegions.includes(env.primaryRegion)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['secondaryRegions'],
-        message: `must not repeat the primary region (got "${env.primaryRegion}")`,
-      });
-    }
-    const seen = new Set<string>();
-    env.secondaryRegions.forEach((r, index) => {
-      if (seen.has(r)) {
-        ctx.addIssue({ code: 'custom', path: ['secondaryRegions', index], message: `must not repeat a region (got "${r}")` });
-      }
-      seen.add(r);
+const environmentShape = z.strictObject({
+  /** Short name (`staging`, `production`); part of stack and resource names. */
+  name: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'must be 2-16 lower-case letters or digits'),
+  /** The AWS account of this environment. */
+  account,
+  /** Region of the data and identity stacks; also a service region. */
+  primaryRegion: region,
+  /** Further service regions, each holding a table replica and a service stack. */
+  secondaryRegions: z.array(region).default([]),
+  /** Public DNS name of the MCP endpoint; the MCP URL is `https://<domainName>/mcp`. */
+  domainName: hostname,
+  /** The public Route 53 hosted zone that holds `domainName`. */
+  hostedZone: z.strictObject({
+    id: z.string().regex(/^Z[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"'),
+    name: hostname,
+  }),
+  /** The identity provider: a Cognito user pool created by the kit, or an external OIDC issuer. */
+  identity: z.discriminatedUnion('kind', [cognitoIdentitySchema, oidcIdentitySchema], {
+    error: 'must have kind "cognito" or "oidc"',
+  }),
+  /**
+   * Resource deletion protection of the load balancer, the session table and the user pool. Leave it
+   * `false` for the first deployment of an environment: CloudFormation cannot roll back a failed
+   * first create through a resource that refuses deletion (the stack ends in `ROLLBACK_FAILED`).
+   * Set it `true` once the first deployment succeeded; the update switches it on in place.
+   * The stateful resources are retained on stack deletion either way (`RetainExceptOnCreate`).
+   */
+  deletionProtection: z.boolean().default(false),
+  /** Sign-in for stock MCP clients: the kit's own OAuth authorization server in front of the identity provider. */
+  signIn: signInSchema.prefault({}),
+  service: serviceSchema,
+  waf: wafSchema.prefault({}),
+  alarms: alarmsSchema.prefault({}),
+  observability: observabilitySchema.prefault({}),
+})
+
+const environmentSchema = environmentShape.superRefine((env, ctx) => {
+  if (env.secondaryRegions.includes(env.primaryRegion)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secondaryRegions'],
+      message: `must not repeat the primary region (got "${env.primaryRegion}")`,
     });
-    if (env.domainName !== env.hostedZone.name && !env.domainName.endsWith(`.${env.hostedZone.name}`)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['domainName'],
-        message: `must lie inside the hosted zone "${env.hostedZone.name}" (got "${env.domainName}")`,
-      });
+  }
+  const seen = new Set<string>();
+  env.secondaryRegions.forEach((r, index) => {
+    if (seen.has(r)) {
+      ctx.addIssue({ code: 'custom', path: ['secondaryRegions', index], message: `must not repeat a region (got "${r}")` });
     }
-    const memory = FARGATE_MEMORY[env.service.cpu];
-    if (memory) {
-      const [min, max, step] = memory;
-      const fits = env.service.memoryMiB >= min && env.service.memoryMiB <= max && (env.service.memoryMiB - min) % step === 0;
-      if (!fits) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['service', 'memoryMiB'],
-          message: `must be ${min}-${max} in steps of ${step} for cpu ${env.service.cpu} (got ${env.service.memoryMiB})`,
-        });
-      }
-    }
-    const oneUser = (RUNTIME_RATE_LIMIT_PER_MINUTE * env.waf.rateLimitWindowSeconds) / 60;
-    if (env.waf.rateLimit < oneUser) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['waf', 'rateLimit'],
-        message:
-          `must admit at least one user at the runtime's limit of ${RUNTIME_RATE_LIMIT_PER_MINUTE} requests per minute, ` +
-          `${oneUser} per ${env.waf.rateLimitWindowSeconds} s; size it for every user behind one NAT (got ${env.waf.rateLimit})`,
-      });
-    }
-    const { minCount, desiredCount, maxCount } = env.service;
-    if (!(minCount <= desiredCount && desiredCount <= maxCount)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['service', 'desiredCount'],
-        message: `must lie between minCount and maxCount (got ${minCount} <= ${desiredCount} <= ${maxCount})`,
-      });
-    }
-    if (env.identity.kind === 'cognito') {
-      const declared = new Set(env.identity.scopes.map((s) => s.name));
-      env.identity.machineClients.forEach((client, index) => {
-        client.scopes.forEach((scope, scopeIndex) => {
-          if (!declared.has(scope)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['identity', 'machineClients', index, 'scopes', scopeIndex],
-              message: `must name a scope of the resource server (got "${scope}")`,
-            });
-          }
-        });
-      });
-    }
+    seen.add(r);
   });
+  if (env.domainName !== env.hostedZone.name && !env.domainName.endsWith(`.${env.hostedZone.name}`)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['domainName'],
+      message: `must lie inside the hosted zone "${env.hostedZone.name}" (got "${env.domainName}")`,
+    });
+  }
+  const memory = FARGATE_MEMORY[env.service.cpu];
+  if (memory) {
+    const [min, max, step] = memory;
+    const fits = env.service.memoryMiB >= min && env.service.memoryMiB <= max && (env.service.memoryMiB - min) % step === 0;
+    if (!fits) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service', 'memoryMiB'],
+        message: `must be ${min}-${max} in steps of ${step} for cpu ${env.service.cpu} (got ${env.service.memoryMiB})`,
+      });
+    }
+  }
+  const oneUser = (RUNTIME_RATE_LIMIT_PER_MINUTE * env.waf.rateLimitWindowSeconds) / 60;
+  if (env.waf.rateLimit < oneUser) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['waf', 'rateLimit'],
+      message:
+        `must admit at least one user at the runtime's limit of ${RUNTIME_RATE_LIMIT_PER_MINUTE} requests per minute, ` +
+        `${oneUser} per ${env.waf.rateLimitWindowSeconds} s; size it for every user behind one NAT (got ${env.waf.rateLimit})`,
+    });
+  }
+  const { minCount, desiredCount, maxCount } = env.service;
+  if (!(minCount <= desiredCount && desiredCount <= maxCount)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['service', 'desiredCount'],
+      message: `must lie between minCount and maxCount (got ${minCount} <= ${desiredCount} <= ${maxCount})`,
+    });
+  }
+  checkSignIn(env, ctx);
+  if (env.identity.kind === 'cognito') {
+    const declared = new Set(env.identity.scopes.map((s) => s.name));
+    env.identity.machineClients.forEach((client, index) => {
+      client.scopes.forEach((scope, scopeIndex) => {
+        if (!declared.has(scope)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['identity', 'machineClients', index, 'scopes', scopeIndex],
+            message: `must name a scope of the resource server (got "${scope}")`,
+          });
+        }
+      });
+    });
+  }
+});
+
+/** The sign-in settings that cannot be checked one key at a time. */
+function checkSignIn(env: z.output<typeof environmentShape>, ctx: z.RefinementCtx): void {
+  const signIn = env.signIn;
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path: ['signIn', ...path], message });
+  if (env.identity.kind === 'cognito' && signIn.upstream) {
+    issue(['upstream'], 'must be left out with a Cognito identity: the kit creates the broker\'s Cognito app client and its secret');
+  }
+  if (!signIn.enabled) return;
+  if (env.identity.kind === 'oidc' && !signIn.upstream) {
+    issue(['upstream'], 'is required with an oidc identity and signIn.enabled: the client id and the Secrets Manager secret of the broker\'s client at the provider');
+  }
+  if (signIn.upstream?.clientSecret.startsWith('arn:')) {
+    const [, , region, account] = SECRET_ARN.exec(signIn.upstream.clientSecret) ?? [];
+    if (account !== env.account) issue(['upstream', 'clientSecret'], `must be a secret of the environment's account ${env.account} (got account ${account})`);
+    const regions = [env.primaryRegion, ...env.secondaryRegions];
+    if (region !== undefined && !regions.includes(region)) {
+      issue(['upstream', 'clientSecret'], `must be a secret of a service region ${JSON.stringify(regions)}, replicated to the others (got "${region}")`);
+    }
+  }
+  if (!signIn.dynamicRegistration && !signIn.clientMetadataDocuments) {
+    issue(['dynamicRegistration'], 'must be true when clientMetadataDocuments is false: otherwise no client can sign in');
+  }
+  if (!signIn.clientMetadataDocuments && (signIn.allowClients.length > 0 || signIn.denyClients.length > 0)) {
+    issue(['allowClients'], 'must be empty when clientMetadataDocuments is false: the lists name metadata documents');
+  }
+  signIn.denyClients.forEach((client, index) => {
+    if (signIn.allowClients.includes(client)) issue(['denyClients', index], `must not also be allowed (got "${client}")`);
+  });
+  for (const [endpoint, limit] of Object.entries(env.waf.signInRateLimits)) {
+    if (limit < 10 || limit > env.waf.rateLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf', 'signInRateLimits', endpoint],
+        message: `must lie between WAF's minimum of 10 and waf.rateLimit ${env.waf.rateLimit}, above which the per-IP rule blocks first (got ${limit})`,
+      });
+    }
+  }
+}
 
 const pipelineSchema = z.strictObject({
   /** Toolchain account that hosts the pipeline. */
@@ -409,6 +575,8 @@ export type EnvironmentConfig = DeploymentConfig['environments'][number];
 export type IdentityConfig = EnvironmentConfig['identity'];
 /** The Cognito identity provider settings. */
 export type CognitoIdentityConfig = Extract<IdentityConfig, { kind: 'cognito' }>;
+/** Sign-in for stock MCP clients (the kit's authorization server). */
+export type SignInConfig = EnvironmentConfig['signIn'];
 /** Sizing and runtime settings of the regional service. */
 export type ServiceConfig = EnvironmentConfig['service'];
 /** Alarm thresholds and subscribers. */

@@ -3,6 +3,7 @@ import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { IamPermission } from '../runtime/src/tools/definition.js';
 import { declaredToolPermissions } from '../runtime/src/tools/permissions.js';
+import { AUTHZ_PATHS } from '../runtime/src/authz/metadata.js';
 import { type DeploymentConfig, type EnvironmentConfig, serviceRegions } from './config.js';
 import { deploymentNames, smokeTestRunnerRoleName } from './naming.js';
 import { DataStack } from './stacks/data-stack.js';
@@ -120,7 +121,12 @@ export class EnvironmentStage extends Stage {
             userPoolId: names.userPoolIdParameter,
             clientIds: names.clientIdsParameter,
             machineClientId: names.machineClientIdParameter,
+            ...(env.signIn.enabled ? { issuer: names.issuerParameter, brokerClientId: names.brokerClientIdParameter } : {}),
           },
+          // The broker's upstream callback on the one public origin every region serves.
+          brokerClient: env.signIn.enabled
+            ? { callbackUrl: `https://${env.domainName}${AUTHZ_PATHS.callback}`, secretName: names.brokerClientSecret }
+            : undefined,
           parameterRegions: env.secondaryRegions,
           deletionProtection: env.deletionProtection,
           smokeTestAccess: props.smokeTest && {

@@ -13,6 +13,16 @@ export interface DeploymentNames {
   readonly userPoolIdParameter: string;
   /** SSM parameter (in every service region) holding the comma-separated Cognito app client ids. */
   readonly clientIdsParameter: string;
+  /** SSM parameter (every service region) holding the Cognito user pool's issuer URL. */
+  readonly issuerParameter: string;
+  /** SSM parameter (every service region) holding the sign-in broker's Cognito client id. */
+  readonly brokerClientIdParameter: string;
+  /**
+   * Secrets Manager secret (replicated to every service region) holding the broker's Cognito client
+   * secret. Underscores, not a hyphen and six characters at the end, which a partial ARN would confuse
+   * with Secrets Manager's own suffix.
+   */
+  readonly brokerClientSecret: string;
   /** SSM parameter (every service region) holding the client id of one machine client. */
   machineClientIdParameter(client: string): string;
   /** Name of the role in this environment's account that the pipeline's smoke test assumes. */
@@ -37,6 +47,9 @@ export function deploymentNames(appName: string, env: Pick<EnvironmentConfig, 'n
     sessionTable: `${prefix}-sessions`,
     userPoolIdParameter: `/${appName}/${env.name}/identity/user-pool-id`,
     clientIdsParameter: `/${appName}/${env.name}/identity/client-ids`,
+    issuerParameter: `/${appName}/${env.name}/identity/issuer`,
+    brokerClientIdParameter: `/${appName}/${env.name}/identity/broker-client-id`,
+    brokerClientSecret: `${appName}/${env.name}/identity/broker_client_secret`,
     machineClientIdParameter: (client: string) => `/${appName}/${env.name}/identity/machine-clients/${client}/client-id`,
     smokeTestReaderRole: `${prefix}-smoke-test-reader`,
     dataStack: `${prefix}-data`,

@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { BrokerClient } from './broker-client.js';
 import { RegionalParameters } from './regional-parameters.js';
 
 /** One OAuth scope of the MCP resource server. */
@@ -60,6 +61,26 @@ export interface IdentityParameterNames {
    * @default - machine client ids are not published
    */
   readonly machineClientId?: (client: string) => string;
+  /**
+   * Parameter that receives the pool's issuer URL (the broker's upstream issuer).
+   *
+   * @default - not published
+   */
+  readonly issuer?: string;
+  /**
+   * Parameter that receives the broker's client id, when there is a broker client.
+   *
+   * @default - not published
+   */
+  readonly brokerClientId?: string;
+}
+
+/** The sign-in broker's confidential client (see {@link BrokerClient}). */
+export interface IdentityBrokerClient {
+  /** The broker's upstream callback: `https://<domainName>/oauth/callback`. */
+  readonly callbackUrl: string;
+  /** Name of the Secrets Manager secret that receives the client secret. */
+  readonly secretName: string;
 }
 
 /** Properties of an {@link Identity}. */
@@ -100,6 +121,13 @@ export interface IdentityProps {
    * @default Duration.minutes(15)
    */
   readonly accessTokenValidity?: Duration;
+  /**
+   * A confidential client for the kit's sign-in broker. It is not one of the accepted `clientIds`:
+   * the broker issues its own tokens, and Cognito's tokens of this client carry no MCP scope.
+   *
+   * @default - no broker client
+   */
+  readonly brokerClient?: IdentityBrokerClient;
   /**
    * SSM parameters to publish the pool id and the accepted client ids to (in this stack's region).
    *
@@ -150,6 +178,8 @@ export class Identity extends Construct {
   public readonly domainUrl: string;
   /** The `iss` of tokens issued by this pool. */
   public readonly issuerUrl: string;
+  /** The sign-in broker's client and its secret, when requested. */
+  public readonly brokerClient?: BrokerClient;
   /** Every app client id the runtime should accept. */
   public readonly clientIds: readonly string[];
   /** The copies of the parameters in the other service regions, when there are any. */
@@ -270,6 +300,16 @@ export class Identity extends Construct {
     });
     branding.node.addDependency(this.domain);
 
+    if (props.brokerClient) {
+      this.brokerClient = new BrokerClient(this, 'BrokerClient', {
+        userPool: this.userPool,
+        domain: this.domain,
+        callbackUrl: props.brokerClient.callbackUrl,
+        secretName: props.brokerClient.secretName,
+        secretReplicaRegions: props.parameterRegions,
+      });
+    }
+
     this.domainUrl = `https://${props.domainPrefix}.auth.${region}.amazoncognito.com`;
     this.issuerUrl = `https://cognito-idp.${region}.amazonaws.com/${this.userPool.userPoolId}`;
     this.clientIds = [
@@ -293,6 +333,22 @@ export class Identity extends Construct {
         stringValue: values[names.clientIds]!,
         description: 'Comma-separated Cognito app client ids the MCP server accepts',
       });
+      if (names.issuer) {
+        values[names.issuer] = this.issuerUrl;
+        new StringParameter(this, 'IssuerParameter', {
+          parameterName: names.issuer,
+          stringValue: this.issuerUrl,
+          description: 'Issuer URL of the Cognito user pool (the sign-in broker\'s upstream identity provider)',
+        });
+      }
+      if (names.brokerClientId && this.brokerClient) {
+        values[names.brokerClientId] = this.brokerClient.client.userPoolClientId;
+        new StringParameter(this, 'BrokerClientIdParameter', {
+          parameterName: names.brokerClientId,
+          stringValue: this.brokerClient.client.userPoolClientId,
+          description: 'Client id of the MCP sign-in broker at the Cognito user pool',
+        });
+      }
       if (names.machineClientId) {
         for (const [name, client] of Object.entries(machineClients)) {
           const parameterName = names.machineClientId(name);

@@ -51,6 +51,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { IamPermission } from '../../runtime/src/tools/definition.js';
 import { COLLECTOR_MEMORY_LIMIT_MIB, COLLECTOR_OTLP_HTTP_PORT, otelCollectorConfig } from '../otel-collector-config.js';
 import { idsInStack } from '../naming.js';
+import { brokerContainerSettings, type McpServiceSignIn } from '../sign-in-settings.js';
 import { toolPolicyStatements } from '../tool-permissions.js';
 import { grantSessionStore } from './session-table.js';
 
@@ -226,6 +227,12 @@ export interface McpServiceProps {
    * @default - local moderation, no Bedrock access
    */
   readonly guardrail?: { readonly id: string; readonly version: string };
+  /**
+   * The kit's sign-in broker (`MCP_BROKER=on`): upstream identity provider, client lists, lifetimes.
+   *
+   * @default - no broker; clients bring the identity provider's tokens
+   */
+  readonly signIn?: McpServiceSignIn;
 }
 
 /**
@@ -360,6 +367,13 @@ export class McpService extends Construct implements IGrantable {
       environment.MCP_BEDROCK_GUARDRAIL_VERSION = props.guardrail.version;
     }
 
+    if (props.signIn) {
+      const broker = brokerContainerSettings(props.signIn);
+      Object.assign(environment, broker.environment);
+      for (const [name, arn] of Object.entries(broker.parameterArns)) secrets[name] = new SsmParameterByArn(arn);
+      for (const [name, secret] of Object.entries(broker.secrets)) secrets[name] = EcsSecret.fromSecretsManager(secret);
+    }
+
     const app = this.taskDefinition.addContainer('App', {
       image:
         props.image ??
@@ -440,7 +454,8 @@ export class McpService extends Construct implements IGrantable {
       id: 'AwsSolutions-ECS2',
       reason:
         'The environment variables are non-secret settings (public URL, host names, table name, log level, ' +
-        'issuer). Nothing secret is passed: the task holds no credentials, and its TLS key is generated in the task.',
+        'issuer). Nothing secret is passed in them: the sign-in client secret, when there is one, arrives through ECS ' +
+        'secrets from Secrets Manager; the task holds no other credentials, and its TLS key is generated in the task.',
     });
     Validations.of(this.taskDefinition.taskRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -26,12 +26,45 @@ export interface WebFirewallProps {
    */
   readonly rateLimitWindowSeconds?: number;
   /**
+   * The kit's sign-in endpoints: per-IP rate limits on registration, token and authorize (per
+   * evaluation window), and the one core-rule-set exception their requests need.
+   *
+   * @default - no sign-in rules (the broker is off)
+   */
+  readonly signIn?: WebFirewallSignIn;
+  /**
    * Retention of the WAF log group.
    *
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: RetentionDays;
 }
+
+/** Paths and per-IP limits of the sign-in endpoints. */
+export interface WebFirewallSignIn {
+  /** Path of dynamic client registration (`/oauth/register`). */
+  readonly registerPath: string;
+  /** Path of the token endpoint (`/oauth/token`). */
+  readonly tokenPath: string;
+  /** Path of the authorization endpoint (`/oauth/authorize`). */
+  readonly authorizePath: string;
+  /** Requests one IP may send to the registration endpoint per window. */
+  readonly registerLimit: number;
+  /** Requests one IP may send to the token endpoint per window. */
+  readonly tokenLimit: number;
+  /** Requests one IP may send to the authorization endpoint per window. */
+  readonly authorizeLimit: number;
+}
+
+/**
+ * The core rule set's remote-file-inclusion rule for query strings matches any URL with an IPv4 host
+ * in a query value, and so every authorization request of a native MCP client: RFC 8252 loopback
+ * redirects (`redirect_uri=http://127.0.0.1:33418/callback`, Claude Code, VS Code, the SDKs). With the
+ * broker on, the rule only counts inside the group; a rule after the group blocks on its label
+ * everywhere except on exactly the authorization endpoint, which checks `redirect_uri` itself (exact
+ * match against the registration, loopback ports only for loopback IP redirects).
+ */
+export const SIGN_IN_QUERY_RULE = { name: 'GenericRFI_QUERYARGUMENTS', label: 'awswaf:managed:aws:core-rule-set:GenericRFI_QueryArguments' } as const;
 
 /**
  * Body rules of the core rule set that only count. An MCP request body is a JSON-RPC message whose tool
@@ -60,7 +93,8 @@ const MANAGED_RULE_GROUPS: ReadonlyArray<{ name: string; countRules?: readonly s
 
 /**
  * A regional WAF web ACL in front of the load balancer: the AWS IP reputation list, a rate-based rule
- * per client IP, the core rule set and the known-bad-inputs rule set. Requests are logged to an
+ * per client IP (and, with sign-in, one per sign-in endpoint), the core rule set and the
+ * known-bad-inputs rule set. Requests are logged to an
  * encrypted log group with the `Authorization` header redacted, so no bearer token reaches the logs.
  */
 export class WebFirewall extends Construct {
@@ -89,32 +123,84 @@ export class WebFirewall extends Construct {
       metricName: `${metricPrefix}-${name}`.slice(0, 128),
     });
 
-    const rules: CfnWebACL.RuleProperty[] = [
+    const signIn = props.signIn;
+    const pathIs = (path: string): CfnWebACL.StatementProperty => ({
+      byteMatchStatement: {
+        fieldToMatch: { uriPath: {} },
+        positionalConstraint: 'EXACTLY',
+        searchString: path,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    });
+    const signInLimits = signIn
+      ? ([
+          ['Register', signIn.registerPath, signIn.registerLimit],
+          ['Token', signIn.tokenPath, signIn.tokenLimit],
+          ['Authorize', signIn.authorizePath, signIn.authorizeLimit],
+        ] as const)
+      : [];
+    for (const [name, path, limit] of signInLimits) {
+      if (!Number.isInteger(limit) || limit < 10 || limit > rateLimit) {
+        throw new Error(`the ${name.toLowerCase()} rate limit must be an integer from 10 to rateLimit ${rateLimit} (got ${limit})`);
+      }
+      if (!path.startsWith('/')) throw new Error(`sign-in paths must start with "/" (got "${path}")`);
+    }
+
+    type UnplacedRule = Omit<CfnWebACL.RuleProperty, 'priority'>;
+    const rules: CfnWebACL.RuleProperty[] = ([
       {
         name: 'RateLimitPerClientIp',
-        priority: 0,
         action: { block: {} },
         statement: {
           rateBasedStatement: { limit: rateLimit, evaluationWindowSec: window, aggregateKeyType: 'IP' },
         },
         visibilityConfig: visibility('RateLimit'),
       },
-      ...MANAGED_RULE_GROUPS.map(
-        (group, index): CfnWebACL.RuleProperty => ({
+      // Registration, token and authorize requests per IP, each on its own path: a scripted client
+      // cannot fill the registration table or guess codes at the general rate.
+      ...signInLimits.map(
+        ([name, path, limit]): UnplacedRule => ({
+          name: `SignInRateLimit${name}`,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: { limit, evaluationWindowSec: window, aggregateKeyType: 'IP', scopeDownStatement: pathIs(path) },
+          },
+          visibilityConfig: visibility(`SignInRateLimit${name}`),
+        }),
+      ),
+      ...MANAGED_RULE_GROUPS.map((group): UnplacedRule => {
+        const countRules = [...(group.countRules ?? []), ...(signIn && group.name === 'AWSManagedRulesCommonRuleSet' ? [SIGN_IN_QUERY_RULE.name] : [])];
+        return {
           name: group.name,
-          priority: index + 1,
           overrideAction: { none: {} },
           statement: {
             managedRuleGroupStatement: {
               vendorName: 'AWS',
               name: group.name,
-              ruleActionOverrides: group.countRules?.map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+              ruleActionOverrides: countRules.length > 0 ? countRules.map((rule) => ({ name: rule, actionToUse: { count: {} } })) : undefined,
             },
           },
           visibilityConfig: visibility(group.name),
-        }),
-      ),
-    ];
+        };
+      }),
+      ...(signIn
+        ? [
+            {
+              name: 'RemoteFileInclusionInQueryOutsideAuthorize',
+              action: { block: {} },
+              statement: {
+                andStatement: {
+                  statements: [
+                    { labelMatchStatement: { scope: 'LABEL', key: SIGN_IN_QUERY_RULE.label } },
+                    { notStatement: { statement: pathIs(signIn.authorizePath) } },
+                  ],
+                },
+              },
+              visibilityConfig: visibility('RemoteFileInclusionInQuery'),
+            },
+          ]
+        : []),
+    ] satisfies UnplacedRule[]).map((rule, priority) => ({ ...rule, priority }));
 
     this.webAcl = new CfnWebACL(this, 'Resource', {
       scope: 'REGIONAL',

@@ -1,7 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { CognitoIdentityConfig } from '../config.js';
-import { Identity, type IdentityParameterNames } from '../constructs/identity.js';
+import { Identity, type IdentityBrokerClient, type IdentityParameterNames } from '../constructs/identity.js';
 import { SmokeTestAccess } from '../constructs/smoke-test-access.js';
 
 /** Properties of an {@link IdentityStack}. */
@@ -12,6 +12,12 @@ export interface IdentityStackProps extends StackProps {
   readonly parameterNames: IdentityParameterNames;
   /** Other service regions; each gets its own copy of the parameters. */
   readonly parameterRegions: readonly string[];
+  /**
+   * The sign-in broker's confidential client (with `signIn.enabled`).
+   *
+   * @default - no broker client
+   */
+  readonly brokerClient?: IdentityBrokerClient;
   /** Deletion protection of the user pool (off for the first deployment). */
   readonly deletionProtection: boolean;
   /**
@@ -49,6 +55,7 @@ export class IdentityStack extends Stack {
       groups: props.identity.groups,
       machineClients: props.identity.machineClients,
       accessTokenValidity: Duration.minutes(props.identity.accessTokenMinutes),
+      brokerClient: props.brokerClient,
       parameterNames: props.parameterNames,
       parameterRegions: props.parameterRegions,
       deletionProtection: props.deletionProtection,

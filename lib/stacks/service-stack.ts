@@ -4,9 +4,11 @@ import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { IamPermission } from '../../runtime/src/tools/definition.js';
-import { type EnvironmentConfig, publicMcpUrl, serviceRegions } from '../config.js';
+import { AUTHZ_PATHS } from '../../runtime/src/authz/metadata.js';
+import { DEFAULT_UPSTREAM_SCOPES, type EnvironmentConfig, publicMcpUrl, serviceRegions } from '../config.js';
 import { GlobalEntry } from '../constructs/global-entry.js';
 import { McpService, type McpServiceAuth } from '../constructs/mcp-service.js';
 import { ServiceKey } from '../constructs/service-key.js';
@@ -14,6 +16,7 @@ import { ServiceMonitoring } from '../constructs/service-monitoring.js';
 import { ServiceNetwork } from '../constructs/service-network.js';
 import { WebFirewall } from '../constructs/web-firewall.js';
 import { type DeploymentNames, idsInStack } from '../naming.js';
+import type { McpServiceSignIn } from '../sign-in-settings.js';
 
 /** Properties of a {@link ServiceStack}. */
 export interface ServiceStackProps extends StackProps {
@@ -104,6 +107,7 @@ export class ServiceStack extends Stack {
       metricsNamespace: env.observability.metricsNamespace,
       toolPermissions: props.toolPermissions,
       guardrail: env.service.guardrail,
+      signIn: this.signInSettings(env, props.names),
     });
 
     new WebFirewall(this, 'Firewall', {
@@ -111,6 +115,16 @@ export class ServiceStack extends Stack {
       logKey: key.key,
       rateLimit: env.waf.rateLimit,
       rateLimitWindowSeconds: env.waf.rateLimitWindowSeconds,
+      signIn: env.signIn.enabled
+        ? {
+            registerPath: AUTHZ_PATHS.register,
+            tokenPath: AUTHZ_PATHS.token,
+            authorizePath: AUTHZ_PATHS.authorize,
+            registerLimit: env.waf.signInRateLimits.register,
+            tokenLimit: env.waf.signInRateLimits.token,
+            authorizeLimit: env.waf.signInRateLimits.authorize,
+          }
+        : undefined,
       logRetention: retention,
     });
 
@@ -156,14 +170,64 @@ export class ServiceStack extends Stack {
     }
     // The identity stack publishes these in the primary region and copies them into every other
     // service region: each region's tasks read their own region's copy when they start.
-    const parameterArn = (name: string) =>
-      this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
     return {
       profile: 'cognito',
-      userPoolIdParameterArn: parameterArn(names.userPoolIdParameter),
-      clientIdsParameterArn: parameterArn(names.clientIdsParameter),
+      userPoolIdParameterArn: this.parameterArn(names.userPoolIdParameter),
+      clientIdsParameterArn: this.parameterArn(names.clientIdsParameter),
       domainUrl: `https://${env.identity.domainPrefix}.auth.${env.primaryRegion}.amazoncognito.com`,
       resourceServerId: env.identity.resourceServerId,
     };
+  }
+
+  /** This region's copy of an SSM parameter the identity stack publishes. */
+  private parameterArn(name: string): string {
+    return this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
+  }
+
+  /**
+   * The sign-in broker of this region. Cognito: the identity stack's broker client, its id and the
+   * pool's issuer from this region's parameters, its secret from this region's replica. An external
+   * provider: issuer and client id from the configuration, the secret this region's replica of the
+   * one the configuration names.
+   */
+  private signInSettings(env: EnvironmentConfig, names: DeploymentNames): McpServiceSignIn | undefined {
+    const signIn = env.signIn;
+    if (!signIn.enabled) return undefined;
+    const common = {
+      dynamicRegistration: signIn.dynamicRegistration,
+      clientMetadataDocuments: signIn.clientMetadataDocuments,
+      allowClients: signIn.allowClients,
+      denyClients: signIn.denyClients,
+      accessTokenValidity: Duration.minutes(signIn.accessTokenMinutes),
+      refreshTokenValidity: Duration.days(signIn.refreshTokenDays),
+      registrationsPerMinute: signIn.registrationsPerMinute,
+      tokenRequestsPerMinute: signIn.tokenRequestsPerMinute,
+    };
+    if (env.identity.kind === 'cognito') {
+      return {
+        ...common,
+        upstreamIssuer: { parameterArn: this.parameterArn(names.issuerParameter) },
+        upstreamClientId: { parameterArn: this.parameterArn(names.brokerClientIdParameter) },
+        upstreamClientSecret: Secret.fromSecretNameV2(this, 'BrokerClientSecret', names.brokerClientSecret),
+        upstreamScopes: DEFAULT_UPSTREAM_SCOPES,
+      };
+    }
+    const upstream = signIn.upstream;
+    if (!upstream) throw new Error('signIn.upstream is required with an oidc identity (got none)');
+    return {
+      ...common,
+      upstreamIssuer: { value: upstream.issuer ?? env.identity.issuer },
+      upstreamClientId: { value: upstream.clientId },
+      upstreamClientSecret: this.regionalSecret(upstream.clientSecret),
+      upstreamScopes: upstream.scopes,
+    };
+  }
+
+  /** A secret by name, or by full ARN moved to this region: replicas keep the name and the suffix. */
+  private regionalSecret(reference: string): ISecret {
+    if (!reference.startsWith('arn:')) return Secret.fromSecretNameV2(this, 'BrokerClientSecret', reference);
+    const parts = reference.split(':');
+    parts[3] = this.region;
+    return Secret.fromSecretCompleteArn(this, 'BrokerClientSecret', parts.join(':'));
   }
 }

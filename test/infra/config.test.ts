@@ -191,3 +191,114 @@ describe('deployment configuration', () => {
     assert.match(message, /pipeline\.smokeTestClient: must name a machine client of the staging environment's Cognito identity \["smoke-test"\] \(got "nobody"\)/);
   });
 });
+
+describe('deployment configuration: sign-in', () => {
+  const oidc = (json: LooseJson, upstream?: LooseJson) => {
+    json.environments[0].identity = { kind: 'oidc', issuer: 'https://login.example.com/oauth2/default' };
+    json.environments[0].signIn = { enabled: true, ...(upstream ? { upstream } : {}) };
+  };
+
+  test('is off by default and fills in the broker defaults when on', () => {
+    // GIVEN
+    const json: LooseJson = exampleConfigJson();
+    json.environments[1].signIn = { enabled: true };
+    // WHEN
+    const config = parseDeploymentConfig(json);
+    // THEN
+    const production = config.environments[1]!;
+    assert.equal(production.signIn.enabled, true);
+    assert.equal(production.signIn.dynamicRegistration, true);
+    assert.equal(production.signIn.clientMetadataDocuments, true);
+    assert.equal(production.signIn.accessTokenMinutes, 10);
+    assert.deepEqual(production.waf.signInRateLimits, { register: 100, token: 3000, authorize: 1000 });
+    delete json.environments[1].signIn;
+    assert.equal(parseDeploymentConfig(json).environments[1]!.signIn.enabled, false);
+  });
+
+  test('accepts an external provider with a client id and a secret name or full ARN', () => {
+    for (const clientSecret of ['mcp/broker', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:mcp/broker-AbC123']) {
+      const json: LooseJson = exampleConfigJson();
+      oidc(json, { clientId: '0oa1b2c3d4', clientSecret });
+      delete json.pipeline;
+      const staging = parseDeploymentConfig(json).environments[0]!;
+      assert.equal(staging.signIn.upstream?.clientSecret, clientSecret);
+      assert.deepEqual(staging.signIn.upstream?.scopes, ['openid', 'email', 'profile']);
+    }
+  });
+
+  test('fails when an external provider has no client for the broker', () => {
+    const message = errorAfter((json) => oidc(json));
+    assert.match(message, /environments\[0\]\.signIn\.upstream: is required with an oidc identity/);
+  });
+
+  test('fails naming an ill-formed client secret reference', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['arn:aws:secretsmanager:eu-west-1:111111111111:secret:mcp/broker', /must be the full secret ARN/],
+      ['arn:aws:ssm:eu-west-1:111111111111:parameter/broker', /must be a Secrets Manager secret ARN/],
+      ['broker secret', /must be a Secrets Manager secret name/],
+      ['mcp/broker-client', /must not end in "-" and six characters/],
+      ['arn:aws:secretsmanager:eu-west-1:999999999999:secret:mcp/broker-AbC123', /must be a secret of the environment's account 111111111111 \(got account 999999999999\)/],
+      ['arn:aws:secretsmanager:us-east-1:111111111111:secret:mcp/broker-AbC123', /must be a secret of a service region .* \(got "us-east-1"\)/],
+    ];
+    for (const [clientSecret, pattern] of cases) {
+      const message = errorAfter((json) => oidc(json, { clientId: 'broker', clientSecret }));
+      assert.match(message, /signIn\.upstream\.clientSecret: /, clientSecret);
+      assert.match(message, pattern, clientSecret);
+    }
+  });
+
+  test('fails when the upstream scopes leave out openid, or the client id is missing', () => {
+    assert.match(
+      errorAfter((json) => oidc(json, { clientId: 'broker', clientSecret: 'mcp/broker', scopes: ['email'] })),
+      /signIn\.upstream\.scopes: must include "openid"/,
+    );
+    assert.match(errorAfter((json) => oidc(json, { clientSecret: 'mcp/broker' })), /signIn\.upstream\.clientId: /);
+  });
+
+  test('fails when a Cognito environment names an upstream client (the kit creates it)', () => {
+    const message = errorAfter((json) => {
+      json.environments[0].signIn = { enabled: true, upstream: { clientId: 'x', clientSecret: 'mcp/broker' } };
+    });
+    assert.match(message, /environments\[0\]\.signIn\.upstream: must be left out with a Cognito identity/);
+  });
+
+  test('fails naming an allow or deny entry that is neither a metadata document URL nor a host', () => {
+    for (const entry of ['http://vscode.dev/oauth/client-metadata.json', 'https://vscode.dev/', 'https://vscode.dev/x#y', 'Claude.AI', 'claude.ai/path', 'a,b']) {
+      const message = errorAfter((json) => {
+        json.environments[0].signIn = { enabled: true, allowClients: [entry] };
+      });
+      assert.match(message, /signIn\.allowClients\[0\]: must be a client metadata document URL/, entry);
+    }
+  });
+
+  test('fails when the lists contradict each other or no client could register', () => {
+    assert.match(
+      errorAfter((json) => {
+        json.environments[0].signIn = { enabled: true, allowClients: ['claude.ai'], denyClients: ['claude.ai'] };
+      }),
+      /signIn\.denyClients\[0\]: must not also be allowed \(got "claude\.ai"\)/,
+    );
+    assert.match(
+      errorAfter((json) => {
+        json.environments[0].signIn = { enabled: true, dynamicRegistration: false, clientMetadataDocuments: false };
+      }),
+      /signIn\.dynamicRegistration: must be true when clientMetadataDocuments is false/,
+    );
+    assert.match(
+      errorAfter((json) => {
+        json.environments[0].signIn = { enabled: true, clientMetadataDocuments: false, allowClients: ['claude.ai'] };
+      }),
+      /signIn\.allowClients: must be empty when clientMetadataDocuments is false/,
+    );
+  });
+
+  test('fails when a sign-in rate limit is below WAF\'s minimum or above the per-IP limit', () => {
+    for (const [endpoint, limit] of [['register', 5], ['token', 30_001], ['authorize', 0]] as const) {
+      const message = errorAfter((json) => {
+        json.environments[0].signIn = { enabled: true };
+        json.environments[0].waf = { rateLimit: 30_000, signInRateLimits: { [endpoint]: limit } };
+      });
+      assert.match(message, new RegExp(`waf\\.signInRateLimits\\.${endpoint}: must lie between WAF's minimum of 10 and waf\\.rateLimit 30000.*\\(got ${limit}\\)`));
+    }
+  });
+});

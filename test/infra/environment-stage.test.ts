@@ -50,6 +50,7 @@ describe('EnvironmentStage', () => {
     // GIVEN
     const environment = exampleEnvironment('staging', (env) => {
       env.identity = { kind: 'oidc', issuer: 'https://login.example.com' };
+      env.signIn = { enabled: true, upstream: { clientId: 'broker', clientSecret: 'mcp/broker' } };
     });
     // WHEN
     const oidc = new EnvironmentStage(newApp(), 'staging', { appName: 'mcp-kit', environment, image });

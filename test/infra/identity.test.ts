@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Identity, type IdentityProps } from '../../lib/constructs/identity.js';
 import { newApp } from './support.js';
@@ -176,5 +176,75 @@ describe('Identity', () => {
     const stack = new Stack(newApp(), 'Identity', { env });
     // WHEN / THEN
     assert.throws(() => new Identity(stack, 'Identity', { ...props, scopes: [] }), /scopes must not be empty/);
+  });
+});
+
+describe('Identity with a sign-in broker client', () => {
+  // GIVEN the pool with a broker client, parameters copied to a second region
+  // WHEN it is synthesized
+  const stack = new Stack(newApp(), 'Identity', { env });
+  const identity = new Identity(stack, 'Identity', {
+    ...props,
+    brokerClient: { callbackUrl: 'https://mcp.example.com/oauth/callback', secretName: 'kit/test/identity/broker_client_secret' },
+    parameterNames: { ...props.parameterNames!, issuer: '/kit/test/issuer', brokerClientId: '/kit/test/broker-client-id' },
+    parameterRegions: ['eu-central-1'],
+  });
+  const template = Template.fromStack(stack);
+  const brokerClientRef = { Ref: stack.getLogicalId(identity.brokerClient!.client.node.defaultChild as CfnElement) };
+
+  test('is a confidential client of the code grant with the broker callback, openid/email/profile and the shortest token lifetimes', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: ['https://mcp.example.com/oauth/callback'],
+      SupportedIdentityProviders: ['COGNITO'],
+      EnableTokenRevocation: true,
+      PreventUserExistenceErrors: 'ENABLED',
+      IdTokenValidity: 5,
+      AccessTokenValidity: 5,
+      RefreshTokenValidity: 60,
+      TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'minutes' },
+    });
+  });
+
+  test('gets a managed login branding style, so the login page shows for it', () => {
+    template.hasResourceProperties('AWS::Cognito::ManagedLoginBranding', { ClientId: brokerClientRef });
+  });
+
+  test("stores the client secret from CloudFormation's ClientSecret attribute, replicated to the other region, without a function", () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'kit/test/identity/broker_client_secret',
+      SecretString: { 'Fn::GetAtt': [brokerClientRef.Ref, 'ClientSecret'] },
+      ReplicaRegions: [{ Region: 'eu-central-1' }],
+    });
+    assert.deepEqual(template.findResources('Custom::DescribeCognitoUserPoolClient'), {});
+  });
+
+  test('is not one of the client ids the runtime accepts tokens of', () => {
+    const parameter = Object.values(template.findResources('AWS::SSM::Parameter')).find((p) => p.Properties.Name === '/kit/test/client-ids')!;
+    assert.ok(!JSON.stringify(parameter.Properties.Value).includes(brokerClientRef.Ref));
+  });
+
+  test("publishes the pool's issuer and the broker's client id here and in the other region", () => {
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/kit/test/broker-client-id', Value: brokerClientRef });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/kit/test/issuer',
+      Value: { 'Fn::Join': ['', Match.arrayWith(['https://cognito-idp.eu-west-1.amazonaws.com/'])] },
+    });
+    const copies = JSON.stringify(template.findResources('Custom::AWS'));
+    assert.match(copies, /\/kit\/test\/issuer/);
+    assert.match(copies, /\/kit\/test\/broker-client-id/);
+  });
+
+  test('fails for a callback that is not a normalised https URL', () => {
+    for (const callbackUrl of ['http://mcp.example.com/oauth/callback', 'https://MCP.example.com/oauth/callback']) {
+      const other = new Stack(newApp(), 'Identity', { env });
+      assert.throws(
+        () => new Identity(other, 'Identity', { ...props, brokerClient: { callbackUrl, secretName: 'x' } }),
+        /callbackUrl must be a normalised https URL/,
+      );
+    }
   });
 });

@@ -5,6 +5,7 @@ import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { IamPermission } from '../../runtime/src/tools/definition.js';
 import { SESSION_TABLE_ACTIONS } from '../../runtime/src/session/table-schema.js';
 import type { EnvironmentConfig } from '../../lib/config.js';
+import { loadBrokerConfig } from '../../runtime/src/authz/config.js';
 import { deploymentNames } from '../../lib/naming.js';
 import { ServiceStack } from '../../lib/stacks/service-stack.js';
 import { exampleEnvironment, newApp } from './support.js';
@@ -126,12 +127,16 @@ describe('ServiceStack', () => {
     });
 
     test("reads the Cognito pool and client ids from its own region's parameters, so tasks start while the primary is down", () => {
-      const secrets = appContainer(template).Secrets as Array<{ Name: string; ValueFrom: string }>;
+      const secrets = appContainer(template).Secrets as Array<{ Name: string; ValueFrom: unknown }>;
       assert.deepEqual(
         Object.fromEntries(secrets.map((s) => [s.Name, s.ValueFrom])),
         {
           MCP_COGNITO_USER_POOL_ID: 'arn:aws:ssm:eu-central-1:111111111111:parameter/mcp-kit/staging/identity/user-pool-id',
           MCP_COGNITO_CLIENT_IDS: 'arn:aws:ssm:eu-central-1:111111111111:parameter/mcp-kit/staging/identity/client-ids',
+          MCP_BROKER_UPSTREAM_ISSUER: 'arn:aws:ssm:eu-central-1:111111111111:parameter/mcp-kit/staging/identity/issuer',
+          MCP_BROKER_UPSTREAM_CLIENT_ID: 'arn:aws:ssm:eu-central-1:111111111111:parameter/mcp-kit/staging/identity/broker-client-id',
+          // A partial ARN (no suffix): Secrets Manager resolves it to this region's replica.
+          MCP_BROKER_UPSTREAM_CLIENT_SECRET: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:mcp-kit/staging/identity/broker_client_secret',
         },
       );
       const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
@@ -339,8 +344,60 @@ describe('ServiceStack', () => {
       for (const rule of ['CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY', 'EC2MetaDataSSRF_BODY', 'SizeRestrictions_BODY']) {
         assert.ok(counted.includes(rule), `${rule} still blocks`);
       }
-      // The other variants keep blocking.
-      assert.deepEqual(counted.filter((name) => !name.endsWith('_BODY')), []);
+      // The other variants keep blocking; the query-string RFI rule blocks through its label, outside /oauth/authorize.
+      assert.deepEqual(counted.filter((name) => !name.endsWith('_BODY')), ['GenericRFI_QUERYARGUMENTS']);
+    });
+
+    test('limits registration, token and authorize requests per IP on exactly their paths, with the configured limits', () => {
+      const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+      const rules = acl!.Properties.Rules as Array<{ Name: string; Priority: number; Action?: unknown; Statement: Record<string, unknown> }>;
+      for (const [name, path, limit] of [['Register', '/oauth/register', 100], ['Token', '/oauth/token', 3000], ['Authorize', '/oauth/authorize', 1000]] as const) {
+        const rule = rules.find((r) => r.Name === `SignInRateLimit${name}`);
+        assert.ok(rule, `no rate rule for ${path}`);
+        assert.deepEqual(rule.Action, { Block: {} });
+        assert.deepEqual(rule.Statement, {
+          RateBasedStatement: {
+            Limit: limit,
+            EvaluationWindowSec: 300,
+            AggregateKeyType: 'IP',
+            ScopeDownStatement: {
+              ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'EXACTLY', SearchString: path, TextTransformations: [{ Priority: 0, Type: 'NONE' }] },
+            },
+          },
+        });
+        // Before the managed groups, so a flood is refused before the groups inspect it.
+        assert.ok(rule.Priority < rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!.Priority);
+      }
+    });
+
+    test('lets loopback redirect URIs through the authorization endpoint only: the RFI query rule blocks everywhere else', () => {
+      const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+      const rules = acl!.Properties.Rules as Array<{ Name: string; Priority: number; Action?: unknown; Statement: Record<string, unknown> }>;
+      const exception = rules.find((r) => r.Name === 'RemoteFileInclusionInQueryOutsideAuthorize')!;
+      assert.deepEqual(exception.Action, { Block: {} });
+      assert.deepEqual(exception.Statement, {
+        AndStatement: {
+          Statements: [
+            { LabelMatchStatement: { Scope: 'LABEL', Key: 'awswaf:managed:aws:core-rule-set:GenericRFI_QueryArguments' } },
+            {
+              NotStatement: {
+                Statement: {
+                  ByteMatchStatement: {
+                    FieldToMatch: { UriPath: {} },
+                    PositionalConstraint: 'EXACTLY',
+                    SearchString: '/oauth/authorize',
+                    TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      });
+      // Labels exist only for rules evaluated after the group that adds them.
+      assert.ok(exception.Priority > rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!.Priority);
+      const priorities = rules.map((r) => r.Priority);
+      assert.equal(new Set(priorities).size, priorities.length, 'priorities are unique');
     });
 
     test('protects the load balancer', () => {
@@ -353,6 +410,61 @@ describe('ServiceStack', () => {
       template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
         RedactedFields: Match.arrayWith([{ SingleHeader: { Name: 'authorization' } }]),
       });
+    });
+  });
+
+  describe('sign-in', () => {
+    test('turns the broker on with the upstream scopes, registration, metadata documents and lifetimes of the configuration', () => {
+      const environment = environmentOf(appContainer(template));
+      assert.equal(environment.MCP_BROKER, 'on');
+      assert.equal(environment.MCP_BROKER_UPSTREAM_SCOPES, 'openid,email,profile');
+      assert.equal(environment.MCP_BROKER_DCR, 'on');
+      assert.equal(environment.MCP_BROKER_CIMD, 'on');
+      assert.equal(environment.MCP_BROKER_ACCESS_TOKEN_SECONDS, '600');
+      assert.equal(environment.MCP_BROKER_REFRESH_TOKEN_SECONDS, String(14 * 86_400));
+      assert.equal(environment.MCP_BROKER_CIMD_ALLOW, undefined);
+      assert.equal(environment.MCP_BROKER_CIMD_ALLOW_LOOPBACK, undefined);
+      assert.equal(environment.MCP_BROKER_UPSTREAM_CLIENT_SECRET, undefined, 'the secret is never a plain variable');
+    });
+
+    test('are variables the runtime accepts: issuer and resource are the public URL', () => {
+      // GIVEN the task's variables, with the values ECS secrets deliver at start
+      const environment: Record<string, string> = {
+        ...environmentOf(appContainer(template)),
+        MCP_BROKER_UPSTREAM_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+        MCP_BROKER_UPSTREAM_CLIENT_ID: 'broker-client',
+        MCP_BROKER_UPSTREAM_CLIENT_SECRET: 'client-secret',
+        // The signing key is the KMS key's concern; any valid key lets the rest be read.
+        MCP_BROKER_SIGNING_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }),
+      };
+      // WHEN the runtime reads them
+      const broker = loadBrokerConfig(environment, new URL(environment.MCP_PUBLIC_URL!))!;
+      // THEN
+      assert.equal(broker.issuer, 'https://mcp.staging.example.com');
+      assert.equal(broker.resource, 'https://mcp.staging.example.com/mcp');
+      assert.deepEqual(broker.upstream.scopes, ['openid', 'email', 'profile']);
+      assert.equal(broker.registration.enabled, true);
+      assert.equal(broker.metadataDocuments.allowLoopback, false);
+    });
+
+    test('lets the execution role read exactly the broker secret of this region, and the task role no secret or Cognito API', () => {
+      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+      const statements = policies.flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+      );
+      const secretReads = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+      assert.deepEqual(secretReads, [
+        {
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          Effect: 'Allow',
+          Resource: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:mcp-kit/staging/identity/broker_client_secret-??????',
+        },
+      ]);
+      assert.deepEqual(statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('cognito-idp:'))), []);
+      const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+      const executionRole = (taskDefinition!.Properties.ExecutionRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const owner = policies.find((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:'))!;
+      assert.deepEqual(owner.Properties.Roles, [{ Ref: executionRole }], 'granted to the execution role only');
     });
   });
 
@@ -603,9 +715,10 @@ describe('ServiceStack', () => {
 
 describe('ServiceStack with the oidc profile', () => {
   test('passes issuer and audience and needs no Cognito parameters', () => {
-    // GIVEN
+    // GIVEN an external provider and no sign-in broker
     const environment = exampleEnvironment('staging', (env) => {
       env.identity = { kind: 'oidc', issuer: 'https://login.example.com/oauth2/default' };
+      env.signIn = { enabled: false };
     });
     // WHEN
     const template = Template.fromStack(serviceStack({ environment }));
@@ -616,6 +729,49 @@ describe('ServiceStack with the oidc profile', () => {
     assert.equal(variables.MCP_OIDC_ISSUER, 'https://login.example.com/oauth2/default');
     assert.equal(variables.MCP_OIDC_AUDIENCE, 'https://mcp.staging.example.com/mcp');
     assert.equal(container.Secrets, undefined);
+  });
+});
+
+describe('ServiceStack sign-in with an external provider', () => {
+  for (const [label, clientSecret, expected] of [
+    ['a secret name', 'mcp/broker', /:secretsmanager:eu-central-1:111111111111:secret:mcp\/broker-\?{6}/],
+    ['a full ARN, moved to this region', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:mcp/broker-AbC123', /arn:aws:secretsmanager:eu-central-1:111111111111:secret:mcp\/broker-AbC123/],
+  ] as const) {
+    test(`passes the issuer and client id, and reads the client secret of ${label} from this region's replica`, () => {
+      // GIVEN
+      const environment = exampleEnvironment('staging', (env) => {
+        env.identity = { kind: 'oidc', issuer: 'https://login.example.com/oauth2/default' };
+        env.signIn = { enabled: true, allowClients: ['https://vscode.dev/oauth/client-metadata.json', 'claude.ai'], upstream: { clientId: '0oa1b2c3', clientSecret } };
+      });
+      // WHEN
+      const template = Template.fromStack(serviceStack({ environment, region: 'eu-central-1' }));
+      // THEN
+      const container = appContainer(template);
+      const variables = environmentOf(container);
+      assert.equal(variables.MCP_BROKER, 'on');
+      assert.equal(variables.MCP_BROKER_UPSTREAM_ISSUER, 'https://login.example.com/oauth2/default');
+      assert.equal(variables.MCP_BROKER_UPSTREAM_CLIENT_ID, '0oa1b2c3');
+      assert.equal(variables.MCP_BROKER_CIMD_ALLOW, 'https://vscode.dev/oauth/client-metadata.json,claude.ai');
+      const secrets = container.Secrets as Array<{ Name: string; ValueFrom: unknown }>;
+      assert.deepEqual(secrets.map((s) => s.Name), ['MCP_BROKER_UPSTREAM_CLIENT_SECRET']);
+      const grants = JSON.stringify(
+        Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement as unknown[]),
+      );
+      assert.match(grants, expected);
+    });
+  }
+});
+
+describe('ServiceStack without sign-in', () => {
+  test('runs no broker and adds no sign-in rule to the firewall', () => {
+    // GIVEN the production environment, whose sign-in is off
+    const template = Template.fromStack(serviceStack({ environment: exampleEnvironment('production') }));
+    // THEN
+    assert.equal(environmentOf(appContainer(template)).MCP_BROKER, undefined);
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const names = (acl!.Properties.Rules as Array<{ Name: string }>).map((r) => r.Name);
+    assert.deepEqual(names, ['RateLimitPerClientIp', 'AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
+    assert.doesNotMatch(JSON.stringify(acl), /GenericRFI_QUERYARGUMENTS/);
   });
 });
 
