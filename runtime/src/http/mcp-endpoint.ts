@@ -7,7 +7,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { isSessionId, SessionStoreUnavailableError, type SessionRecord, type SessionStore } from '../session/index.js';
-import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type ToolDispatch } from '../tools/mcp-server.js';
+import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
 import { routeAnswers } from './legacy-route.js';
@@ -146,10 +146,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const sessionId = headerOf(req, 'mcp-session-id') ?? null;
     const { principal } = context;
     let authInfo: AuthInfo | undefined;
-    const sdk = async (session?: LegacySession) =>
+    const sdk = async (session?: LegacySession, logging?: SessionScope) =>
       safeSdkResponse(
         await serveLegacyRequest(serving, webRequest(req, context.disconnected.signal), {
-          authInfo: (authInfo ??= toAuthInfo(context)),
+          authInfo: (authInfo ??= toAuthInfo(context, logging)),
           parsedBody: context.parsedBody,
           ...(session ? { session } : {}),
         }),
@@ -212,7 +212,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     await sessions.touchSession(sessionId, record);
     const answered = await routeAnswers(pending, sessionId, principal, context.parsedBody);
     if (answered) return answered;
-    return (call && (await direct(call, context, 'legacy'))) ?? sdk(legacySession(sessionId, record, principal));
+    const logging: SessionScope = {
+      ...(record.logLevel !== undefined ? { logLevel: record.logLevel } : {}),
+      setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(sessionId, principal, level)),
+    };
+    // A client that asked for logs gets its calls on the SDK's stream, where log notifications travel.
+    return (call && record.logLevel === undefined && (await direct(call, context, 'legacy'))) || sdk(legacySession(sessionId, record, principal), logging);
   }
 
   async function serveModern(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): Promise<McpReply> {

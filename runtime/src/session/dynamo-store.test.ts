@@ -166,6 +166,29 @@ describe('DynamoSessionStore sessions', () => {
     assert.equal(await first.deleteSession(id, alice), false, 'a second delete finds nothing');
   });
 
+  test('the log level is kept in the session record, set only by its owner and client, and survives a touch', async () => {
+    // GIVEN a session read on a second instance, which has no level yet
+    const first = storeOn(dynamo, { cacheTtlSeconds: 0, touchIntervalSeconds: 0 });
+    const second = storeOn(dynamo, { cacheTtlSeconds: 0 });
+    const { id } = await first.createSession(alice, init);
+    assert.equal((await second.getSession(id, alice))?.logLevel, undefined);
+    // WHEN someone else, or the same user through another client, sets it
+    // THEN nothing changes
+    assert.equal(await first.setLogLevel(id, bob, 'debug'), false);
+    assert.equal(await first.setLogLevel(id, { ...alice, clientId: 'other-client' }, 'debug'), false);
+    assert.equal((await second.getSession(id, alice))?.logLevel, undefined);
+    // WHEN the owner sets it
+    assert.equal(await first.setLogLevel(id, alice, 'warning'), true);
+    // THEN every instance reads it with the record, and a touch keeps it
+    const record = await second.getSession(id, alice);
+    assert.equal(record?.logLevel, 'warning');
+    assert.equal(await first.touchSession(id, record!), true);
+    assert.equal((await second.getSession(id, alice))?.logLevel, 'warning');
+    // AND an ended session takes no level
+    assert.equal(await first.deleteSession(id, alice), true);
+    assert.equal(await first.setLogLevel(id, alice, 'error'), false);
+  });
+
   test('a session opened by one client of a user is not usable by another client of the same user', async () => {
     // GIVEN alice's session opened through one OAuth client
     const store = storeOn(dynamo, { touchIntervalSeconds: 0 });

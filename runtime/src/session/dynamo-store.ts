@@ -1,9 +1,10 @@
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ownerKey } from '../auth/principal.js';
+import { isLogLevel, type LogLevel } from '../logging/index.js';
 import { createSessionStoreClient, isConditionalCheckFailed } from './client.js';
 import { SessionStoreUnavailableError } from './errors.js';
 import { MAX_SESSION_SLOTS, newSessionId, sessionSlotOf, sha256Hex } from './ids.js';
-import { A, key, num, readString, str } from './items.js';
+import { A, key, num, readString, str, type Item } from './items.js';
 import { boundedString, integer, seconds, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './options.js';
 import { OwnerSlots } from './owner-slots.js';
 import { PendingInputItems } from './pending-inputs.js';
@@ -258,6 +259,57 @@ export class DynamoSessionStore implements SessionStore {
     }
     this.#cache.set(idHash, touched);
     this.#slots.touched(record, slot, idHash, idleExpiresAt);
+    return true;
+  }
+
+  /**
+   * Records the level of the client's `logging/setLevel` in the session record, so that every later
+   * request of the session, on any instance, reads it with the record it already loads (no extra
+   * read). One conditional write: the session must still be the caller's (same id, same client) and
+   * live. Other instances see the new level once their cached copy lapses (`cacheTtlSeconds`).
+   *
+   * @returns whether a live session of `principal` was updated (`false` reads like an unknown session).
+   * @throws SessionStoreUnavailableError when the store does not answer in time.
+   */
+  async setLogLevel(id: string, principal: SessionCaller, level: LogLevel): Promise<boolean> {
+    const slot = sessionSlotOf(id);
+    if (slot === undefined || slot >= this.#maxSessionsPerOwner || !isLogLevel(level)) return false;
+    const idHash = sha256Hex(id);
+    const now = this.#clock();
+    let updated: Item | undefined;
+    try {
+      ({ Attributes: updated } = await this.#calls.call('UpdateItem', (abortSignal) =>
+        this.#calls.client.send(
+          new UpdateItemCommand({
+            TableName: this.#calls.table,
+            Key: sessionKey(principal, slot),
+            UpdateExpression: 'SET #level = :level ADD #version :one',
+            ConditionExpression: '#h = :h AND #clientId = :clientId AND #idle > :now AND #absolute > :now',
+            ExpressionAttributeNames: {
+              '#h': A.idHash,
+              '#clientId': A.clientId,
+              '#level': A.logLevel,
+              '#idle': A.idleExpiresAt,
+              '#absolute': A.absoluteExpiresAt,
+              '#version': A.version,
+            },
+            ExpressionAttributeValues: { ':h': str(idHash), ':clientId': str(principal.clientId), ':level': str(level), ':now': num(now), ':one': num(1) },
+            ReturnValues: 'ALL_NEW',
+          }),
+          { abortSignal },
+        ),
+      ));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      this.#cache.delete(idHash);
+      return false;
+    }
+    const record = updated === undefined ? undefined : parseSession(updated);
+    if (record === undefined || !usableBy(record, principal)) {
+      this.#cache.delete(idHash);
+      return false;
+    }
+    this.#cache.set(idHash, record);
     return true;
   }
 

@@ -23,6 +23,7 @@ export const A = {
   idleExpiresAt: 'idleExpiresAt',
   absoluteExpiresAt: 'absoluteExpiresAt',
   version: 'version',
+  logLevel: 'logLevel',
   scope: 'scope',
   kind: 'kind',
   value: 'value',

@@ -1,4 +1,5 @@
 import { ownerKey } from '../auth/principal.js';
+import { isLogLevel } from '../logging/index.js';
 import { ownerDigest } from './ids.js';
 import { A, key, num, readIsoTime, readNumber, readString, str, type Item } from './items.js';
 import type { ClientInfo, InputCapabilities, SessionCaller, SessionOwner, SessionRecord } from './store.js';
@@ -54,6 +55,7 @@ export function sessionItem(owner: SessionOwner, slot: number, idHash: string, r
     [A.absoluteExpiresAt]: num(record.absoluteExpiresAt),
     [A.expiresAt]: num(record.expiresAt),
     [A.version]: num(record.version),
+    ...(record.logLevel !== undefined ? { [A.logLevel]: str(record.logLevel) } : {}),
   };
 }
 
@@ -70,6 +72,7 @@ export function parseSession(item: Item): SessionRecord | undefined {
   const absoluteExpiresAt = readNumber(item, A.absoluteExpiresAt);
   const expiresAt = readNumber(item, A.expiresAt);
   const version = readNumber(item, A.version);
+  const logLevel = readString(item, A.logLevel);
   if (
     issuer === undefined ||
     subject === undefined ||
@@ -108,6 +111,8 @@ export function parseSession(item: Item): SessionRecord | undefined {
     absoluteExpiresAt,
     expiresAt,
     version,
+    // Anything else than a level is ignored: no logs, as before any `logging/setLevel`.
+    ...(isLogLevel(logLevel) ? { logLevel } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import type { LogLevel } from '../logging/index.js';
 
 /** The part of a principal that owns sessions, handles and state: issuer and subject, compared exactly. */
 export type SessionOwner = Pick<Principal, 'issuer' | 'subject'>;
@@ -65,6 +66,8 @@ export interface SessionRecord {
   readonly expiresAt: number;
   /** Incremented by every write to the record. */
   readonly version: number;
+  /** The level the client asked for with `logging/setLevel`; absent until it asks (then no logs are sent). */
+  readonly logLevel?: LogLevel;
 }
 
 /** A session just minted: the id goes to the client in `Mcp-Session-Id`, and never into a log. */
@@ -118,6 +121,11 @@ export interface SessionStore {
   getSession(id: string, principal: SessionCaller): Promise<SessionRecord | undefined>;
   /** Records use of a session just read with `getSession`; writes at most once per touch interval. Returns whether it wrote. */
   touchSession(id: string, record: SessionRecord): Promise<boolean>;
+  /**
+   * Records the client's `logging/setLevel` in the session if `principal` may use it (owner and
+   * client) and it is live; returns whether it did. Every later request of the session reads it with the record.
+   */
+  setLogLevel(id: string, principal: SessionCaller, level: LogLevel): Promise<boolean>;
   /** Ends the session if `principal` owns it (same client too) and it is live; returns whether it did. */
   deleteSession(id: string, principal: SessionCaller): Promise<boolean>;
   /** The owner's state document under `key`, or `undefined`. */

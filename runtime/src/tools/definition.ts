@@ -2,6 +2,7 @@ import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ContentBlock } from '../capabilities/content.js';
+import type { ClientLog } from '../logging/index.js';
 
 /** The kinds of input a handler may ask the client for: elicitation (the user), sampling (the model), roots. */
 export type InputKind = 'elicitation' | 'sampling' | 'roots';
@@ -99,6 +100,15 @@ export interface ToolContext {
   readonly progress: (progress: number, total?: number, message?: string) => Promise<void>;
   /** The previous round's answers and state, for a tool that declares `asks`. */
   readonly input: InputAccess;
+  /**
+   * Logs a message to the client (`notifications/message` on the call's stream), when the client
+   * asked for logs at this level or below (`logging/setLevel` in the 2025 era, `_meta` `logLevel` in
+   * 2026-07-28); otherwise does nothing. The message is cut to 1,000 characters and redacted like
+   * the result; at most 20 are sent per call. Never throws.
+   *
+   * @example await ctx.log('info', `read ${count} notes`);
+   */
+  readonly log: ClientLog;
 }
 
 /**

@@ -5,6 +5,7 @@ import { wireContentBlock, type ContentBlock } from '../capabilities/content.js'
 import { PublicError, publicErrorText, toPublicError, validateArguments } from '../errors/index.js';
 import { redactText } from '../filters/index.js';
 import { checkInputRequired, CONFIRM_KEY, confirmationAnswer, confirmationRequest, declinedResult, type InputRound } from '../input/index.js';
+import { clientLogFor, type LogSink } from '../logging/index.js';
 import type { HandleAccess, InputAccess, InputKind, OutputFilterProfile, ToolContext, ToolDefinition, ToolResult, UserStateAccess } from './definition.js';
 import type { ConcurrencyLimiter } from './limits.js';
 
@@ -67,6 +68,8 @@ export interface InvokeRequest {
    * tool that asks for input or needs confirmation is served.
    */
   readonly input?: InputRound;
+  /** Where the handler's log messages go; absent when the client asked for no logs. */
+  readonly log?: LogSink;
 }
 
 /** Sends one progress update of the current request to the client. */
@@ -305,6 +308,7 @@ export async function invokeTool(deps: InvokeDependencies, request: InvokeReques
       handles: deps.handlesFor(principal),
       progress: progressFor(request.progress, tool.outputFilter),
       input: inputAccessFor(round, confirmed && round?.claims?.c !== 'given'),
+      log: clientLogFor(request.log, tool.name, tool.outputFilter),
     };
     const { result, settled, signal } = runWithDeadline(tool.deadlineMs, request.signals, (signal) => tool.handler(parsed, { ...context, signal }));
     // The slot is held until the handler really returns, so a handler that ignores its deadline

@@ -1,5 +1,6 @@
 import {
   isInputRequiredResult,
+  LOG_LEVEL_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   ResourceNotFoundError,
@@ -12,7 +13,9 @@ import {
 import type { Principal } from '../auth/principal.js';
 import type { CapabilityCatalog } from '../capabilities/catalog.js';
 import { createCapabilityService, type CapabilityRequest, type CapabilityService } from '../capabilities/serve.js';
+import { z } from 'zod';
 import { createInputRounds, memoryLedger, type InputRound, type InputRounds } from '../input/index.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel, type LogSink } from '../logging/index.js';
 import type { ToolDefinition } from './definition.js';
 import { invokeTool, type CallAnswer, type CallResult, type CancelSource, type InvokeDependencies, type ProgressReporter, type TraceStep } from './invoke.js';
 import type { ToolCatalog } from './registry.js';
@@ -29,7 +32,18 @@ export interface RequestScope {
   readonly record?: { resultType?: 'input_required' };
 }
 
+/** The legacy-era session a request names, as the MCP layer sees it (the HTTP layer has already checked it). */
+export interface SessionScope {
+  /** The level of the session's last `logging/setLevel`; absent: the client asked for no logs. */
+  readonly logLevel?: LogLevel;
+  /** Records a `logging/setLevel` in the session; `false` when the session is no longer the caller's or live. */
+  setLogLevel(level: LogLevel): Promise<boolean>;
+}
+
+const SET_LEVEL_PARAMS = z.looseObject({ level: z.enum(LOG_LEVELS) });
+
 const SCOPE_KEY = 'enterpriseMcpScope';
+const SESSION_KEY = 'enterpriseMcpSession';
 
 /** The stateless revision this server speaks, besides the 2025-era ones. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
@@ -52,14 +66,28 @@ export const PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION, ..
  * Wraps a verified request scope in the SDK's `AuthInfo`. The token itself is not passed on: tools
  * and the SDK never see it.
  */
-export function toAuthInfo(scope: RequestScope): AuthInfo {
+export function toAuthInfo(scope: RequestScope, session?: SessionScope): AuthInfo {
   return {
     token: '',
     clientId: scope.principal.clientId,
     scopes: [...scope.principal.scopes],
     expiresAt: scope.principal.expiresAt,
-    extra: { [SCOPE_KEY]: scope },
+    extra: session ? { [SCOPE_KEY]: scope, [SESSION_KEY]: session } : { [SCOPE_KEY]: scope },
   };
+}
+
+/** The legacy-era session the HTTP layer attached to `AuthInfo`, if any. */
+function sessionOf(authInfo: AuthInfo | undefined): SessionScope | undefined {
+  return authInfo?.extra?.[SESSION_KEY] as SessionScope | undefined;
+}
+
+/**
+ * The level from which a call's log messages go to the client: the request's `_meta` `logLevel` in
+ * 2026-07-28 (none without it), the session's `logging/setLevel` in the 2025 era (none before it).
+ */
+function logThreshold(era: 'legacy' | 'modern', envelope: { readonly [LOG_LEVEL_META_KEY]?: unknown } | undefined, session: SessionScope | undefined): LogLevel | undefined {
+  const level = era === 'modern' ? envelope?.[LOG_LEVEL_META_KEY] : session?.logLevel;
+  return isLogLevel(level) ? level : undefined;
 }
 
 /** The request scope the HTTP layer attached to `AuthInfo`. */
@@ -158,7 +186,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   const { catalog } = options;
   const info = { name: options.name, version: options.version };
 
-  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource, progress?: ProgressReporter, input?: InputRound): Promise<CallAnswer> =>
+  const invoke = (scope: RequestScope, tool: ToolDefinition, args: unknown, cancel: CancelSource, progress?: ProgressReporter, input?: InputRound, log?: LogSink): Promise<CallAnswer> =>
     invokeTool(options.invoke, {
       principal: scope.principal,
       tool,
@@ -168,6 +196,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
       step: scope.step,
       ...(progress ? { progress } : {}),
       ...(input ? { input } : {}),
+      ...(log ? { log } : {}),
     });
 
   const rounds = options.rounds ?? createInputRounds({ ledger: memoryLedger({ ttlSeconds: 60, perPrincipal: 1 }) });
@@ -183,6 +212,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
 
   const factory: McpServerFactory = (context) => {
     const scope = scopeOf(context.authInfo);
+    const session = sessionOf(context.authInfo);
     // Options are built per instance: an SDK server may keep and change what it is given.
     const server = new Server(info, {
       capabilities: declared(),
@@ -191,6 +221,15 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
       // Every echoed requestState is opened and checked (caller, method, expiry) before a handler runs.
       requestState: { verify: rounds.verifier(scope.principal) },
     });
+    if (session) {
+      // Replaces the SDK's built-in handler, which keeps the level in this one-request instance: the
+      // level lives in the session record, which every later request of the session reads.
+      // Its own params schema, so that a level outside the eight is answered -32602 (invalid params).
+      server.setRequestHandler('logging/setLevel', { params: SET_LEVEL_PARAMS }, async ({ level }) => {
+        if (!(await session.setLogLevel(level))) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid params');
+        return {};
+      });
+    }
     server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const tool = catalog.find(scope.principal, request.params.name);
@@ -201,8 +240,12 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
         token === undefined
           ? undefined
           : (update) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update } });
+      // Log messages go to the client on the call's stream only from the level it asked for.
+      const threshold = logThreshold(context.era, ctx.mcpReq.envelope, session);
+      const log: LogSink | undefined =
+        threshold === undefined ? undefined : { threshold, send: (params) => ctx.mcpReq.notify({ method: 'notifications/message', params: { ...params } }) };
       const round = await rounds.begin(scope.principal, ctx, 'tools/call', tool.name, request.params.arguments, () => server.getClientCapabilities());
-      const answer = await invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal, progress, round);
+      const answer = await invoke(scope, tool, request.params.arguments, ctx.mcpReq.signal, progress, round, log);
       if (isInputRequiredResult(answer) && scope.record) scope.record.resultType = 'input_required';
       return answer;
     });
