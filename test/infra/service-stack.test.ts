@@ -429,13 +429,14 @@ describe('ServiceStack', () => {
 
     test('are variables the runtime accepts: issuer and resource are the public URL', () => {
       // GIVEN the task's variables, with the values ECS secrets deliver at start
+      const variables = environmentOf(appContainer(template));
       const environment: Record<string, string> = {
-        ...environmentOf(appContainer(template)),
+        ...variables,
         MCP_BROKER_UPSTREAM_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
         MCP_BROKER_UPSTREAM_CLIENT_ID: 'broker-client',
         MCP_BROKER_UPSTREAM_CLIENT_SECRET: 'client-secret',
-        // The signing key is the KMS key's concern; any valid key lets the rest be read.
-        MCP_BROKER_SIGNING_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }),
+        // The signing key is the key construct's concern: stand in for it only while the task has none.
+        ...(variables.MCP_BROKER_SIGNING_KEY_ID ? {} : { MCP_BROKER_SIGNING_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }) }),
       };
       // WHEN the runtime reads them
       const broker = loadBrokerConfig(environment, new URL(environment.MCP_PUBLIC_URL!))!;

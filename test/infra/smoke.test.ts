@@ -92,3 +92,24 @@ describe('smoke test', () => {
     assert.match(result.output, /FAIL configuration: MCP_URL must use https/);
   });
 });
+
+describe('smoke test with sign-in on', () => {
+  let kit: Kit;
+  before(async () => {
+    // GIVEN the server running the broker in front of the same issuer, as a deployment with signIn.enabled
+    kit = await startKit({ broker: true });
+  });
+  after(async () => {
+    await kit.close();
+  });
+
+  test("still passes with the identity provider's client-credentials token: the broker's issuer does not capture it", async () => {
+    // WHEN
+    const result = await smoke(kit.url, { tokenUrl: kit.issuer.tokenEndpoint, clientId: kit.issuer.clientId, clientSecret: kit.issuer.clientSecret, scope: 'mcp:identity.read' });
+    // THEN
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /ok {3}tools\/call whoami/);
+    const metadata = (await (await fetch(new URL('/.well-known/oauth-protected-resource/mcp', kit.url))).json()) as { authorization_servers: string[] };
+    assert.deepEqual(metadata.authorization_servers, [new URL(kit.url).origin], 'interactive clients are sent to the broker');
+  });
+});
