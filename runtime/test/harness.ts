@@ -45,6 +45,8 @@ export interface KitOptions {
   readonly isolatedStores?: boolean;
   /** Turn on the kit's sign-in (authorization server) in front of the dev issuer's interactive login. */
   readonly broker?: boolean;
+  /** Where an instance reaches its store, given the dev store's endpoint (e.g. through a relay that can fail). @default the dev store itself */
+  readonly routeStore?: (endpoint: string, index: number) => Promise<string>;
 }
 
 /** The store an instance with `config` builds, pointed explicitly at a dev store (instances of one process may use different ones). */
@@ -76,7 +78,8 @@ export async function startKit(options: KitOptions = {}): Promise<Kit> {
   const stores: DynamoSessionStore[] = [];
   let config: RuntimeConfig | undefined;
   for (const [index, port] of ports.entries()) {
-    const instanceStore = devStores[index] ?? store;
+    const devStore = devStores[index] ?? store;
+    const instanceStore = options.routeStore ? { ...devStore, endpoint: await options.routeStore(devStore.endpoint, index) } : devStore;
     const env = {
       ...devEnvironment({ issuer: issuer.issuer, port, ports, storeEndpoint: instanceStore.endpoint, tableName: instanceStore.tableName, requestStateKey, ...(broker ? { broker } : {}) }),
       ...options.env,

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +9,7 @@ import { startApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { devEnvironment, freePort } from '../src/dev/environment.js';
 import { INITIALIZE, awayFromMinuteBoundary, newStore, post, startKit, type Kit } from './harness.js';
+import { SwitchableRelay } from './relay.js';
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name, arguments: args } });
 
@@ -89,40 +88,6 @@ describe('moderation', () => {
     assert.ok(!blocked.result.content[0]!.text.includes('Ignore'));
   });
 });
-
-/**
- * A TCP relay in front of the store that can be switched off: it stands in for a store outage
- * (connections refused), a fault a healthy dynalite cannot produce by itself.
- */
-class SwitchableRelay {
-  up = true;
-  private readonly sockets = new Set<Socket>();
-  private server: Server;
-  constructor(private readonly target: number) {
-    this.server = createServer((client) => {
-      if (!this.up) return client.destroy();
-      const upstream = connect(this.target, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-  }
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
-    return (this.server.address() as AddressInfo).port;
-  }
-  down(): void {
-    this.up = false;
-    for (const socket of this.sockets) socket.destroy();
-  }
-  async close(): Promise<void> {
-    this.down();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 describe('session store outage', () => {
   test('requests needing the store get 503 with Retry-After and a generic body; the server keeps running and loses nothing', async () => {
