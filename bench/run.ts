@@ -21,7 +21,8 @@
  * benchmarks. The floors are checked and printed as PASS/FAIL; the exit code is 0 either way.
  *
  *   npm run bench [-- --seconds 5 --warmup 1.5 --rounds 2 --connections 1,10,50 --servers R0,R1,R2
- *                     --eras modern,legacy --profile --no-extras --no-methods --config config/example.json]
+ *                     --eras modern,legacy --profile --no-extras --no-methods --no-sweep
+ *                     --methods legacy:initialize,modern:tools/list --config config/example.json]
  *
  * `--profile` runs R2 under `--cpu-prof` and prints its top entries by self time (the profiler
  * slows R2 down, so the floors are not meaningful in that mode).
@@ -63,6 +64,10 @@ const { values: flags } = parseArgs({
     'profile-server': { type: 'string', default: 'R2' },
     /** Skip the per-method runs (initialize, tools/list, DELETE, server/discover, ...). */
     'no-methods': { type: 'boolean', default: false },
+    /** Only these per-method runs, e.g. `legacy:initialize,modern:tools/list` (default: all). */
+    methods: { type: 'string' },
+    /** Skip the tools/call sweep over the connection counts (the per-method runs still measure tools/call). */
+    'no-sweep': { type: 'boolean', default: false },
     /** Deployment configuration whose task size prices the requests (its last environment). */
     config: { type: 'string', default: 'config/example.json' },
     /** Keep the .cpuprofile files in this folder (they are deleted with the work folder otherwise). */
@@ -395,7 +400,7 @@ async function main(): Promise<void> {
 
     // tools/call: per configuration, the servers alternate (R0, R1, R2, R0, R1, R2, ...).
     const rows: Row[] = [];
-    for (const era of ERAS) {
+    for (const era of flags['no-sweep'] ? [] : ERAS) {
       for (const connections of CONNECTIONS) {
         const order = [...targets.values()].filter((target) => !(era === 'modern' && target.name === 'R1s'));
         const byServer = new Map<ServerName, Row>(order.map((target) => [target.name, { era, connections, server: target.name, rounds: [] }]));
@@ -434,6 +439,7 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         warmup: WARMUP,
         rounds: ROUNDS,
+        ...(flags.methods ? { only: new Set(flags.methods.split(',')) } : {}),
         beside: (bench) =>
           bench.method === 'initialize' && targets.has('R2')
             ? async () => {

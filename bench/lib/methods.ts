@@ -71,6 +71,8 @@ export interface MethodContext {
   readonly seconds: number;
   readonly warmup: number;
   readonly rounds: number;
+  /** Only the methods named `<era>:<method>` here (default: every one). */
+  readonly only?: ReadonlySet<string>;
   /** Extra runs alternating with the servers, e.g. the bare store write beside `initialize`. */
   readonly beside?: (bench: MethodBench) => (() => Promise<void>) | undefined;
 }
@@ -145,6 +147,7 @@ export async function runMethodBenches(context: MethodContext, benches: readonly
   const runs: MethodRun[] = [];
   for (const bench of benches) {
     if (!context.eras.includes(bench.era)) continue;
+    if (context.only && !context.only.has(`${bench.era}:${bench.method}`)) continue;
     const servers = (['R2', bench.baseline] as const).map((name) => context.targets.get(name)).filter((t): t is Target => t !== undefined);
     const byServer = new Map<ServerName, MethodRun>();
     for (let round = 0; round < context.rounds; round += 1) {

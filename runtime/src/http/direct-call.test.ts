@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import type { IncomingHttpHeaders } from 'node:http';
 import { describe, test } from 'node:test';
-import { classifyInboundRequest, createMcpHandler, legacyStatelessFallback } from '@modelcontextprotocol/server';
+import { createMcpHandler, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import { findCredentialValue } from '../filters/index.js';
 import { defineTool, type ToolDefinition } from '../tools/definition.js';
-import type { InvokeDependencies } from '../tools/invoke.js';
-import { ConcurrencyLimiter } from '../tools/limits.js';
 import { createToolDispatch, toAuthInfo, type RequestScope } from '../tools/mcp-server.js';
 import { ToolCatalog } from '../tools/registry.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
+import { plainInvokeDependencies, requestOf, routeOf, testScope } from './direct-test-support.js';
 
 // The direct path must answer every request it takes exactly as the SDK would (same status, same
 // content type, same JSON-RPC message), and must leave every other request to the SDK.
@@ -47,19 +44,12 @@ const hidden = defineTool({ ...echo, name: 'admins_only', access: { scopes: ['mc
 
 const principal: Principal = { issuer: 'https://issuer.test', subject: 'alice', clientId: 'client', scopes: ['mcp:test.run'], groups: ['staff'], expiresAt: 4_102_444_800 };
 
-const deps: InvokeDependencies = {
-  limiter: new ConcurrencyLimiter(),
-  filter: { apply: async (result) => ({ result, redactions: {}, blocked: false }) },
-  findCredential: findCredentialValue,
-  stateFor: () => ({ read: async () => undefined, write: async () => ({ version: 1 }) }),
-  handlesFor: () => ({ mint: async () => 'h', resolve: async () => undefined }),
-  observer: { toolCall: () => undefined, redactions: () => undefined, credentialInput: () => undefined, failure: () => undefined },
-};
+const deps = plainInvokeDependencies();
 
 const dispatch = createToolDispatch({ name: 'kit-test', version: '9.9.9', catalog: new ToolCatalog([echo, structured, hidden] as ToolDefinition[]), invoke: deps });
 
 function scope(): RequestScope {
-  return { principal, correlationId: '1-5759e988-bd862e3fe1be46a994272793', shutdown: new AbortController().signal, step: (_name, run) => run() };
+  return testScope(principal);
 }
 
 const ENVELOPE = {
@@ -87,20 +77,6 @@ function legacyBody(name: string, args: unknown, id: string | number = 3): Recor
 }
 
 const LEGACY_HEADERS = { accept: 'application/json, text/event-stream', 'content-type': 'application/json', 'mcp-protocol-version': '2025-11-25' };
-
-function routeOf(body: unknown, headers: IncomingHttpHeaders | Record<string, string | undefined>) {
-  return classifyInboundRequest({
-    httpMethod: 'POST',
-    protocolVersionHeader: headers['mcp-protocol-version'] as string | undefined,
-    mcpMethodHeader: headers['mcp-method'] as string | undefined,
-    mcpNameHeader: headers['mcp-name'] as string | undefined,
-    body,
-  });
-}
-
-function requestOf(headers: Record<string, string>): Request {
-  return new Request('http://127.0.0.1/mcp', { method: 'POST', headers });
-}
 
 /** The JSON-RPC message of an SSE body (the transport sends one `message` event per response). */
 function sseMessage(text: string): unknown {

@@ -26,16 +26,10 @@
  * - Both: the `Content-Type` is JSON by the SDK's own predicate.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  isJsonContentType,
-  PROTOCOL_VERSION_META_KEY,
-  SERVER_INFO_META_KEY,
-  type InboundClassificationOutcome,
-} from '@modelcontextprotocol/server';
+import { isJsonContentType, SERVER_INFO_META_KEY, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { CallResult } from '../tools/invoke.js';
-import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION } from '../tools/mcp-server.js';
+import { MODERN_PROTOCOL_VERSION } from '../tools/mcp-server.js';
+import { isPlainEnvelope, isPlainObject, legacyHeadersPlain, singleHeader as single, sseReply } from './direct-shape.js';
 import type { DirectReply } from './reply.js';
 
 /** A `tools/call` the kit answers itself. */
@@ -43,33 +37,6 @@ export interface DirectToolCall {
   readonly id: string | number;
   readonly name: string;
   readonly args: Record<string, unknown> | undefined;
-}
-
-const ENVELOPE_KEYS: ReadonlySet<string> = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
-
-const LEGACY_VERSIONS: ReadonlySet<string> = new Set(LEGACY_PROTOCOL_VERSIONS);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function single(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The envelope must hold exactly the three keys every 2026-07-28 client sends, nothing more. */
-function isPlainEnvelope(meta: unknown): boolean {
-  if (!isPlainObject(meta)) return false;
-  let count = 0;
-  for (const key in meta) {
-    if (!Object.hasOwn(meta, key)) continue;
-    if (!ENVELOPE_KEYS.has(key)) return false;
-    count += 1;
-  }
-  return count === ENVELOPE_KEYS.size && meta[PROTOCOL_VERSION_META_KEY] === MODERN_PROTOCOL_VERSION;
 }
 
 /** The common JSON-RPC part: the call's id, name and arguments, or `undefined`. */
@@ -117,11 +84,7 @@ export function modernDirectCall(route: InboundClassificationOutcome, body: unkn
  * routes it to the legacy era (`no-claim`) without exception; the caller need not run it.
  */
 export function legacyDirectCall(body: unknown, headers: IncomingHttpHeaders): DirectToolCall | undefined {
-  const version = headers['mcp-protocol-version'];
-  if (version !== undefined && !(typeof version === 'string' && LEGACY_VERSIONS.has(version))) return undefined;
-  const accept = single(headers, 'accept');
-  if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
-  if (!isJsonContentType(single(headers, 'content-type'))) return undefined;
+  if (!legacyHeadersPlain(headers)) return undefined;
   const call = plainCall(body, false);
   if (!call || call.meta !== undefined) return undefined;
   return { id: call.id, name: call.name, args: call.args };
@@ -154,10 +117,5 @@ export function modernReply(call: DirectToolCall, result: CallResult, serverInfo
  * carrying the JSON-RPC response, with the transport's headers.
  */
 export function legacyReply(call: DirectToolCall, result: CallResult): DirectReply {
-  const message = JSON.stringify({ result: wireResult(result), jsonrpc: '2.0', id: call.id });
-  return {
-    status: 200,
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
-    body: `event: message\ndata: ${message}\n\n`,
-  };
+  return sseReply(JSON.stringify({ result: wireResult(result), jsonrpc: '2.0', id: call.id }));
 }

@@ -9,6 +9,7 @@ import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { isSessionId, SessionStoreUnavailableError, type SessionRecord, type SessionStore } from '../session/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
+import { createDirectAnswers, legacyByShape } from './direct-answers.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
 import { routeAnswers } from './legacy-route.js';
 import type { PendingInputs } from './legacy-input.js';
@@ -126,13 +127,15 @@ function legacySession(id: string, record: SessionRecord, principal: HttpRequest
  *
  * The era is decided by the SDK's own classifier (`classifyInboundRequest`, the step behind
  * `isLegacyRequest`). A plain `tools/call` in either era is answered on the direct path (see
- * `direct-call.ts`), after the same session checks; every other request goes to the SDK.
+ * `direct-call.ts`), and so are a plain `initialize`, `tools/list` and `server/discover` (see
+ * `direct-answers.ts`), after the same session checks; every other request goes to the SDK.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { close(): Promise<void> } {
   const { sessions, telemetry, dispatch } = options;
   const modern = createMcpHandler(dispatch.factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes });
   const { pending } = options.input;
   const serving = { factory: dispatch.factory, pending, screenSampling: options.input.screenSampling, maxRequestBodySize: options.maxBodyBytes };
+  const answers = createDirectAnswers(dispatch);
 
   /** Calls the tool on the direct path; `undefined` (nothing called) when the SDK must answer instead. */
   async function direct(call: DirectToolCall, context: HttpRequestContext, era: 'modern' | 'legacy'): Promise<DirectReply | undefined> {
@@ -168,8 +171,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
         // Checked here, before the SDK (whose answer would be a raw schema dump) and before a session is minted.
         return jsonReply(400, jsonRpcError(messageId(context.parsedBody), JSON_RPC.invalidParams, 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo.'));
       }
-      const response = await sdk();
-      if (!response.ok) return response;
+      const answered = answers.legacyInitialize(context.parsedBody, req.headers);
+      const response = answered?.reply ?? (await sdk());
+      if (response instanceof Response && !response.ok) return response;
       const requested = typeof params.protocolVersion === 'string' ? params.protocolVersion : '';
       const clientInfo = params.clientInfo;
       const created = await context.span.step('session', () =>
@@ -183,6 +187,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
       );
       telemetry.sessionOpened();
       context.record.sessionHash = telemetry.hash(created.id);
+      if (!(response instanceof Response)) return { ...response, headers: { ...response.headers, 'mcp-session-id': created.id } };
       const headers = new Headers(response.headers);
       headers.set('mcp-session-id', created.id);
       return new Response(response.body, { status: response.status, headers });
@@ -217,13 +222,20 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
       setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(sessionId, principal, level)),
     };
     // A client that asked for logs gets its calls on the SDK's stream, where log notifications travel.
-    return (call && record.logLevel === undefined && (await direct(call, context, 'legacy'))) || sdk(legacySession(sessionId, record, principal), logging);
+    // A plain tools/list carries no logs: its direct answer is the same at any level.
+    return (
+      (call && record.logLevel === undefined && (await direct(call, context, 'legacy'))) ||
+      answers.legacyRequest(context.parsedBody, req.headers, principal) ||
+      sdk(legacySession(sessionId, record, principal), logging)
+    );
   }
 
   async function serveModern(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): Promise<McpReply> {
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;
+    const listed = answers.modernRequest(route, context.parsedBody, req.headers, context.principal);
+    if (listed) return listed;
     return safeSdkResponse(
       await modern.fetch(webRequest(req, context.disconnected.signal), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody }),
       context.correlationId,
@@ -234,13 +246,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     async handle(req, context) {
       try {
         // What `isLegacyRequest` decides, from the same classifier, without building a web request.
-        // A plain legacy tools/call is legacy to that classifier by construction (see
-        // `legacyDirectCall`), so it is not run for the most common legacy request.
+        // A plain legacy tools/call, and any plain request without an envelope claim, is legacy to
+        // that classifier by construction (see `legacyDirectCall`, `legacyByShape`), so it is not
+        // run for the most common legacy requests.
         let route: InboundClassificationOutcome | undefined;
         let legacyCall: DirectToolCall | undefined;
         if (req.method === 'POST') {
           legacyCall = legacyDirectCall(context.parsedBody, req.headers);
-          if (!legacyCall) {
+          if (!legacyCall && !legacyByShape(context.parsedBody, req.headers)) {
             route = classifyInboundRequest({
               httpMethod: 'POST',
               protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),

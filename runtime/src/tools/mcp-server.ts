@@ -18,7 +18,7 @@ import { createInputRounds, memoryLedger, type InputRound, type InputRounds } fr
 import { isLogLevel, LOG_LEVELS, type LogLevel, type LogSink } from '../logging/index.js';
 import type { ToolDefinition } from './definition.js';
 import { invokeTool, type CallAnswer, type CallResult, type CancelSource, type InvokeDependencies, type ProgressReporter, type TraceStep } from './invoke.js';
-import type { ToolCatalog } from './registry.js';
+import type { ToolCatalog, ToolDescriptor } from './registry.js';
 
 /** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
 export interface RequestScope {
@@ -163,6 +163,10 @@ export interface ToolDispatch {
   readonly factory: McpServerFactory;
   /** `{ name, version }` of this server, as the SDK reports it. */
   readonly serverInfo: { readonly name: string; readonly version: string };
+  /** The capabilities every instance of `factory` declares (the same for every request). */
+  readonly capabilities: Readonly<ServerCapabilities>;
+  /** What `tools/list` answers this principal: the same policy decision the SDK server's handler makes. */
+  listTools(principal: Principal): ToolDescriptor[];
   /**
    * Calls tool `name` for the request's principal: the same policy check and the same call the SDK
    * server's `tools/call` handler makes. Returns `undefined`, calling nothing, when the tool is
@@ -210,6 +214,8 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     ...(capabilities?.hasCompletions ? { completions: {} } : {}),
   });
 
+  const listTools = (principal: Principal): ToolDescriptor[] => catalog.listFor(principal);
+
   const factory: McpServerFactory = (context) => {
     const scope = scopeOf(context.authInfo);
     const session = sessionOf(context.authInfo);
@@ -230,7 +236,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
         return {};
       });
     }
-    server.setRequestHandler('tools/list', async () => ({ tools: catalog.listFor(scope.principal) }));
+    server.setRequestHandler('tools/list', async () => ({ tools: listTools(scope.principal) }));
     server.setRequestHandler('tools/call', async (request, ctx) => {
       const tool = catalog.find(scope.principal, request.params.name);
       if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${printableName(request.params.name)}`);
@@ -256,6 +262,8 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
   return {
     factory,
     serverInfo: info,
+    capabilities: declared(),
+    listTools,
     callTool(scope, name, args, cancel) {
       const tool = catalog.find(scope.principal, name);
       // A tool that may ask for input, or needs the platform's confirmation, is served by the SDK
