@@ -3,6 +3,7 @@ import { DEFAULT_TOOLS } from '../../src/tools/catalog/index.js';
 import type { ToolDefinition } from '../../src/tools/definition.js';
 import { startKit, type Kit } from '../harness.js';
 import { CONTENT_FIXTURES, CONFORMANCE_CAPABILITIES } from './capability-fixtures.js';
+import { ELICITATION_FIXTURES } from './elicitation-fixtures.js';
 import { CONFORMANCE_FIXTURES } from './fixtures.js';
 import { INPUT_FIXTURES, INPUT_PROMPTS } from './input-fixtures.js';
 import { LOGGING_FIXTURES } from './logging-fixtures.js';
@@ -26,7 +27,14 @@ export interface ConformanceProfile {
 }
 
 /** The catalog the profile serves: the shipped tools and the fixtures. */
-export const CONFORMANCE_CATALOG: readonly ToolDefinition[] = [...DEFAULT_TOOLS, ...CONFORMANCE_FIXTURES, ...CONTENT_FIXTURES, ...INPUT_FIXTURES, ...LOGGING_FIXTURES];
+export const CONFORMANCE_CATALOG: readonly ToolDefinition[] = [
+  ...DEFAULT_TOOLS,
+  ...CONFORMANCE_FIXTURES,
+  ...CONTENT_FIXTURES,
+  ...INPUT_FIXTURES,
+  ...LOGGING_FIXTURES,
+  ...ELICITATION_FIXTURES,
+];
 
 /** Seconds a token of the profile lives; the proxy fetches a fresh one after half of that. */
 const TOKEN_TTL_SECONDS = 600;
