@@ -125,6 +125,7 @@ describe('consents page: a user lists and revokes the applications they allowed'
       const again = await context.newPage();
       await again.goto(authorizeUrl(dynamicId, pkcePair().challenge));
       assert.equal(await again.title(), 'Allow access?', 'the client must ask for consent again');
+      assert.equal(await again.getByRole('link', { name: 'the page of applications you allowed' }).getAttribute('href'), '/oauth/consents', 'the consent page says where to revoke');
     } finally {
       await context.close();
     }

@@ -80,7 +80,7 @@ export function sendConsentPage(res: ServerResponse, view: ConsentView): void {
     `<dt>You will be sent back to</dt><dd>${escapeHtml(origin)}<br><small>${escapeHtml(view.redirectUri)}</small></dd>`,
     `<dt>Permissions</dt><dd><ul>${scopes || '<li>none</li>'}</ul></dd>`,
     '</dl>',
-    '<p>Your choice is remembered for this client until you revoke it.</p>',
+    '<p>Your choice is remembered for this client until you revoke it on <a href="/oauth/consents">the page of applications you allowed</a>.</p>',
     '<form method="post" action="/oauth/consent">',
     `<input type="hidden" name="flow" value="${escapeHtml(view.flowId)}">`,
     `<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">`,
