@@ -108,6 +108,8 @@ export const JSON_RPC = {
   refused: -32000,
   /** Server-defined: session not found (legacy era). */
   sessionNotFound: -32001,
+  /** MCP: a header that mirrors the body (`Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`) disagrees with it (2026-07-28). */
+  headerMismatch: -32020,
   /** MCP: the request needs a client capability the client did not declare (2026-07-28). */
   missingClientCapability: -32021,
   /** MCP: the requested protocol version is not spoken here. */

@@ -91,6 +91,13 @@ function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
   return new Request(`http://${host}${req.url ?? '/'}`, { method: (req.method ?? 'GET').toUpperCase(), headers, signal });
 }
 
+/** The `tools/call` of a modern-era request: its name and arguments, or `undefined`. */
+function toolCallOf(route: InboundClassificationOutcome, body: unknown): { name: string; args: unknown } | undefined {
+  if (route.kind !== 'modern' || route.messageKind !== 'request' || !isObject(body) || body.method !== 'tools/call' || !isObject(body.params)) return undefined;
+  const { name, arguments: args } = body.params;
+  return typeof name === 'string' ? { name, args } : undefined;
+}
+
 export interface McpEndpointOptions {
   readonly dispatch: ToolDispatch;
   readonly sessions: SessionStore;
@@ -136,6 +143,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   const { pending } = options.input;
   const serving = { factory: dispatch.factory, pending, screenSampling: options.input.screenSampling, maxRequestBodySize: options.maxBodyBytes };
   const answers = createDirectAnswers(dispatch);
+
+  /**
+   * SEP-2243: a 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments is
+   * refused before either path serves it: 400, `-32020`, naming the header, never the values.
+   */
+  function paramHeaderMismatch(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): DirectReply | undefined {
+    const call = toolCallOf(route, context.parsedBody);
+    const header = call && dispatch.mismatchedParamHeader(context.principal, call.name, call.args, req.headers);
+    if (!header) return undefined;
+    return jsonReply(400, jsonRpcError(messageId(context.parsedBody), JSON_RPC.headerMismatch, `Bad Request: the ${header} header does not match the arguments.`));
+  }
 
   /** Calls the tool on the direct path; `undefined` (nothing called) when the SDK must answer instead. */
   async function direct(call: DirectToolCall, context: HttpRequestContext, era: 'modern' | 'legacy'): Promise<DirectReply | undefined> {
@@ -231,6 +249,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   }
 
   async function serveModern(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): Promise<McpReply> {
+    const mismatch = paramHeaderMismatch(req, context, route);
+    if (mismatch) return mismatch;
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;

@@ -10,6 +10,7 @@ import {
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../auth/principal.js';
 import type { CapabilityCatalog } from '../capabilities/catalog.js';
 import { createCapabilityService, type CapabilityRequest, type CapabilityService } from '../capabilities/serve.js';
@@ -19,6 +20,7 @@ import { isLogLevel, LOG_LEVELS, type LogLevel, type LogSink } from '../logging/
 import type { ToolDefinition } from './definition.js';
 import { invokeTool, type CallAnswer, type CallResult, type CancelSource, type InvokeDependencies, type ProgressReporter, type TraceStep } from './invoke.js';
 import type { ToolCatalog, ToolDescriptor } from './registry.js';
+import { mismatchedParamHeader } from './param-headers.js';
 
 /** What the HTTP layer hands to the MCP layer for one request, inside `AuthInfo.extra`. */
 export interface RequestScope {
@@ -175,6 +177,11 @@ export interface ToolDispatch {
    * @param cancel - aborts when the client goes away
    */
   callTool(scope: RequestScope, name: string, args: unknown, cancel: CancelSource): Promise<CallResult> | undefined;
+  /**
+   * For a 2026-07-28 `tools/call`: the `Mcp-Param-*` header that disagrees with the arguments, or
+   * `undefined` when every mirrored parameter of the tool agrees (or the tool is unknown or hidden).
+   */
+  mismatchedParamHeader(principal: Principal, name: string, args: unknown, headers: IncomingHttpHeaders): string | undefined;
 }
 
 /**
@@ -264,6 +271,10 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     serverInfo: info,
     capabilities: declared(),
     listTools,
+    mismatchedParamHeader(principal, name, args, headers) {
+      const declared = catalog.paramHeaders(principal, name);
+      return declared.length === 0 ? undefined : mismatchedParamHeader(declared, args, headers);
+    },
     callTool(scope, name, args, cancel) {
       const tool = catalog.find(scope.principal, name);
       // A tool that may ask for input, or needs the platform's confirmation, is served by the SDK

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { mayUseTool } from '../policy/index.js';
 import type { ToolDefinition } from './definition.js';
+import { paramHeadersOf, type ParamHeader } from './param-headers.js';
 
 /** The descriptor `tools/list` returns for one tool, computed once. */
 export type ToolDescriptor = Tool;
@@ -29,7 +30,7 @@ const INPUT_KINDS: ReadonlySet<string> = new Set(['elicitation', 'sampling', 'ro
 export class ToolCatalog {
   /** Every scope any tool requires, sorted: the server's `scopes_supported`. */
   readonly scopes: readonly string[];
-  private readonly byName: ReadonlyMap<string, { definition: ToolDefinition; descriptor: ToolDescriptor }>;
+  private readonly byName: ReadonlyMap<string, { definition: ToolDefinition; descriptor: ToolDescriptor; paramHeaders: readonly ParamHeader[] }>;
 
   /**
    * @param definitions - the tools; names must be unique and match `^[a-z][a-z0-9_]{1,63}$`.
@@ -37,7 +38,7 @@ export class ToolCatalog {
    * @throws Error naming the tool when a definition is not acceptable.
    */
   constructor(definitions: readonly ToolDefinition[], check?: (definitions: readonly ToolDefinition[]) => void) {
-    const byName = new Map<string, { definition: ToolDefinition; descriptor: ToolDescriptor }>();
+    const byName = new Map<string, { definition: ToolDefinition; descriptor: ToolDescriptor; paramHeaders: readonly ParamHeader[] }>();
     for (const definition of definitions) {
       if (!TOOL_NAME.test(definition.name)) throw new Error(`tool name must match ${TOOL_NAME} (got "${definition.name}")`);
       if (byName.has(definition.name)) throw new Error(`tool names must be unique (got "${definition.name}" twice)`);
@@ -48,13 +49,21 @@ export class ToolCatalog {
       for (const kind of definition.asks ?? []) {
         if (!INPUT_KINDS.has(kind)) throw new Error(`tool "${definition.name}" asks for an unknown kind of input (got "${String(kind)}")`);
       }
+      const inputSchema = jsonSchemaOf(definition.input);
+      let paramHeaders: readonly ParamHeader[];
+      try {
+        paramHeaders = paramHeadersOf(inputSchema);
+      } catch (error) {
+        throw new Error(`tool "${definition.name}": ${(error as Error).message}`);
+      }
       byName.set(definition.name, {
         definition,
+        paramHeaders,
         descriptor: {
           name: definition.name,
           title: definition.title,
           description: definition.description,
-          inputSchema: jsonSchemaOf(definition.input),
+          inputSchema,
           ...(definition.output ? { outputSchema: jsonSchemaOf(definition.output) } : {}),
           ...(definition.annotations ? { annotations: { title: definition.title, ...definition.annotations } } : {}),
         },
@@ -77,6 +86,15 @@ export class ToolCatalog {
       if (mayUseTool(principal, definition.access)) visible.push(descriptor);
     }
     return visible;
+  }
+
+  /**
+   * The parameters the tool mirrors into `Mcp-Param-*` headers, for a tool this principal may use;
+   * none for an unknown or hidden tool (so its answer stays that of an unknown tool).
+   */
+  paramHeaders(principal: Principal, name: string): readonly ParamHeader[] {
+    const entry = this.byName.get(name);
+    return entry && mayUseTool(principal, entry.definition.access) ? entry.paramHeaders : [];
   }
 
   /**

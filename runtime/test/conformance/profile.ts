@@ -6,6 +6,7 @@ import { CONTENT_FIXTURES, CONFORMANCE_CAPABILITIES } from './capability-fixture
 import { ELICITATION_FIXTURES } from './elicitation-fixtures.js';
 import { CONFORMANCE_FIXTURES } from './fixtures.js';
 import { INPUT_FIXTURES, INPUT_PROMPTS } from './input-fixtures.js';
+import { HEADER_FIXTURES } from './header-fixtures.js';
 import { LOGGING_FIXTURES } from './logging-fixtures.js';
 import { startBearerProxy, type BearerProxy } from './proxy.js';
 
@@ -34,6 +35,7 @@ export const CONFORMANCE_CATALOG: readonly ToolDefinition[] = [
   ...INPUT_FIXTURES,
   ...LOGGING_FIXTURES,
   ...ELICITATION_FIXTURES,
+  ...HEADER_FIXTURES,
 ];
 
 /** Seconds a token of the profile lives; the proxy fetches a fresh one after half of that. */
