@@ -5,8 +5,10 @@ import {
   type AuthInfo,
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
+import { ownerKey } from '../auth/principal.js';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
 import { isSessionId, SessionStoreUnavailableError, type SessionRecord, type SessionStore } from '../session/index.js';
+import { ListenSlots, releasingWhenDone } from '../subscriptions/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
 import { createDirectAnswers, legacyByShape } from './direct-answers.js';
@@ -91,6 +93,18 @@ function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
   return new Request(`http://${host}${req.url ?? '/'}`, { method: (req.method ?? 'GET').toUpperCase(), headers, signal });
 }
 
+/** Longest delay a Node timer takes (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+interface ListenRequest {
+  readonly params: { readonly notifications?: unknown } & Record<string, unknown>;
+  readonly [key: string]: unknown;
+}
+
+function isListen(route: InboundClassificationOutcome, body: unknown): body is ListenRequest {
+  return route.kind === 'modern' && route.messageKind === 'request' && isObject(body) && body.method === 'subscriptions/listen' && isObject(body.params);
+}
+
 /** The `tools/call` of a modern-era request: its name and arguments, or `undefined`. */
 function toolCallOf(route: InboundClassificationOutcome, body: unknown): { name: string; args: unknown } | undefined {
   if (route.kind !== 'modern' || route.messageKind !== 'request' || !isObject(body) || body.method !== 'tools/call' || !isObject(body.params)) return undefined;
@@ -99,6 +113,8 @@ function toolCallOf(route: InboundClassificationOutcome, body: unknown): { name:
 }
 
 export interface McpEndpointOptions {
+  /** Open `subscriptions/listen` streams per principal. @default - a new counter with the default bound */
+  readonly listens?: ListenSlots;
   readonly dispatch: ToolDispatch;
   readonly sessions: SessionStore;
   readonly telemetry: Telemetry;
@@ -140,6 +156,7 @@ function legacySession(id: string, record: SessionRecord, principal: HttpRequest
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { close(): Promise<void> } {
   const { sessions, telemetry, dispatch } = options;
   const modern = createMcpHandler(dispatch.factory, { legacy: 'reject', maxRequestBodySize: options.maxBodyBytes });
+  const listens = options.listens ?? new ListenSlots();
   const { pending } = options.input;
   const serving = { factory: dispatch.factory, pending, screenSampling: options.input.screenSampling, maxRequestBodySize: options.maxBodyBytes };
   const answers = createDirectAnswers(dispatch);
@@ -153,6 +170,38 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const header = call && dispatch.mismatchedParamHeader(context.principal, call.name, call.args, req.headers);
     if (!header) return undefined;
     return jsonReply(400, jsonRpcError(messageId(context.parsedBody), JSON_RPC.headerMismatch, `Bad Request: the ${header} header does not match the arguments.`));
+  }
+
+  /**
+   * `subscriptions/listen` (2026-07-28), served by the SDK's listen router, with the kit's rules
+   * around it: at most `MAX_LISTENS_PER_PRINCIPAL` open streams per principal on this instance (429
+   * beyond); the resources to watch narrowed to those the policy lets the principal read, so a hidden
+   * resource is dropped from the acknowledgement exactly like a missing one; the stream ends when the
+   * client goes away, when the token expires, or on shutdown, and its slot is given back then.
+   */
+  async function listen(req: IncomingMessage, context: HttpRequestContext, body: ListenRequest): Promise<McpReply> {
+    const release = listens.acquire(ownerKey(context.principal));
+    if (!release) {
+      return jsonReply(429, jsonRpcError(messageId(body), JSON_RPC.refused, 'Too many open subscriptions.'), { 'retry-after': '60' });
+    }
+    try {
+      const untilExpiry = Math.max(0, context.principal.expiresAt * 1000 - Date.now());
+      const signal = AbortSignal.any([context.disconnected.signal, context.shutdown, AbortSignal.timeout(Math.min(untilExpiry, MAX_TIMER_MS))]);
+      const response = await modern.fetch(webRequest(req, signal), { authInfo: toAuthInfo(context), parsedBody: visibleListen(body, context.principal) });
+      return safeSdkResponse(releasingWhenDone(response, release), context.correlationId);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** The listen request with `resourceSubscriptions` narrowed to what the principal may read. */
+  function visibleListen(body: ListenRequest, principal: HttpRequestContext['principal']): ListenRequest {
+    const notifications = body.params.notifications;
+    const uris = isObject(notifications) ? notifications.resourceSubscriptions : undefined;
+    if (!Array.isArray(uris)) return body;
+    const visible = uris.filter((uri): uri is string => typeof uri === 'string' && dispatch.mayReadResource(principal, uri));
+    return { ...body, params: { ...body.params, notifications: { ...(notifications as Record<string, unknown>), resourceSubscriptions: visible } } };
   }
 
   /** Calls the tool on the direct path; `undefined` (nothing called) when the SDK must answer instead. */
@@ -251,6 +300,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   async function serveModern(req: IncomingMessage, context: HttpRequestContext, route: InboundClassificationOutcome): Promise<McpReply> {
     const mismatch = paramHeaderMismatch(req, context, route);
     if (mismatch) return mismatch;
+    if (isListen(route, context.parsedBody)) return listen(req, context, context.parsedBody);
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;

@@ -182,6 +182,8 @@ export interface ToolDispatch {
    * `undefined` when every mirrored parameter of the tool agrees (or the tool is unknown or hidden).
    */
   mismatchedParamHeader(principal: Principal, name: string, args: unknown, headers: IncomingHttpHeaders): string | undefined;
+  /** Whether this principal may read the resource `uri` (the one policy that lists and reads; unknown reads as no). */
+  mayReadResource(principal: Principal, uri: string): boolean;
 }
 
 /**
@@ -271,6 +273,7 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     serverInfo: info,
     capabilities: declared(),
     listTools,
+    mayReadResource: (principal, uri) => capabilities?.findResource(principal, uri) !== undefined,
     mismatchedParamHeader(principal, name, args, headers) {
       const declared = catalog.paramHeaders(principal, name);
       return declared.length === 0 ? undefined : mismatchedParamHeader(declared, args, headers);
