@@ -221,8 +221,8 @@ function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[],
   if (runs.length === 0) return floors;
   const rate = (run: MethodRun | undefined) => (run ? mean(run.rounds.map((r) => r.requestsPerSecond)) : NaN);
   const errors = (run: MethodRun | undefined) => (run ? run.rounds.reduce((sum, r) => sum + r.errors, 0) : 0);
-  console.log(`\nEvery method of a session, ${METHOD_CONNECTIONS} connections (mean of rounds; R2 CPU per request from process.cpuUsage() in R2)`);
-  console.log('  era     method             R2 req/s  base        base req/s   R2/base  floor  R2 p50 ms  R2 p99 ms  R2 CPU µs/req  errors R2/base');
+  console.log(`\nEvery method of a session, ${METHOD_CONNECTIONS} connections (mean of rounds; CPU per request from process.cpuUsage() in each server's process: CPU base/R2 is the load-independent view of the same comparison)`);
+  console.log('  era     method             R2 req/s  base        base req/s   R2/base  floor  R2 p50 ms  R2 p99 ms  R2 CPU µs/req  base CPU µs/req  CPU base/R2  errors R2/base');
   const seen = new Set<string>();
   for (const run of runs) {
     const key = `${run.bench.era} ${run.bench.method}`;
@@ -233,10 +233,12 @@ function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[],
     const ratio = rate(r2) / rate(base);
     const responses = r2 ? r2.rounds.reduce((sum, r) => sum + r.responses, 0) : 0;
     const cpu = r2 && responses > 0 ? r2.cpuMicros / responses : NaN;
+    const baseResponses = base ? base.rounds.reduce((sum, r) => sum + r.responses, 0) : 0;
+    const baseCpu = base && baseResponses > 0 ? base.cpuMicros / baseResponses : NaN;
     const p50 = r2 ? mean(r2.rounds.map((r) => r.p50Ms)) : NaN;
     const p99 = r2 ? mean(r2.rounds.map((r) => r.p99Ms)) : NaN;
     console.log(
-      `  ${run.bench.era.padEnd(7)} ${run.bench.method.padEnd(17)} ${rate(r2).toFixed(0).padStart(9)}  ${run.bench.baseline.padEnd(4)} ${rate(base).toFixed(0).padStart(16)} ${fixed(ratio).padStart(8)} ${`×${run.bench.floor}`.padStart(6)} ${fixed(p50).padStart(10)} ${fixed(p99).padStart(10)} ${cpu.toFixed(0).padStart(14)}  ${errors(r2)}/${errors(base)}`,
+      `  ${run.bench.era.padEnd(7)} ${run.bench.method.padEnd(17)} ${rate(r2).toFixed(0).padStart(9)}  ${run.bench.baseline.padEnd(4)} ${rate(base).toFixed(0).padStart(16)} ${fixed(ratio).padStart(8)} ${`×${run.bench.floor}`.padStart(6)} ${fixed(p50).padStart(10)} ${fixed(p99).padStart(10)} ${cpu.toFixed(0).padStart(14)} ${baseCpu.toFixed(0).padStart(16)} ${fixed(baseCpu / cpu).padStart(12)}  ${errors(r2)}/${errors(base)}`,
     );
     for (const r of [r2, base]) {
       const bad = r?.rounds.find((f) => f.firstBadBody !== undefined)?.firstBadBody;

@@ -80,10 +80,15 @@ export const CATEGORIES = [
   { name: 'modern.notes_add', era: 'modern', expected: '200, note stored' },
   { name: 'modern.notes_list', era: 'modern', expected: '200, note listed' },
   { name: 'modern.notes_remove', era: 'modern', expected: '200, notebook empty' },
+  { name: 'modern.discover', era: 'modern', expected: '200, supported versions' },
+  { name: 'modern.tools_list', era: 'modern', expected: '200, the principal\'s tools' },
+  { name: 'modern.resources_read', era: 'modern', expected: '200, document index' },
+  { name: 'modern.prompts_get', era: 'modern', expected: '200, prompt with the document' },
   { name: 'sdk.v2_client', era: 'modern', expected: 'v2 client: discover + whoami' },
   { name: 'legacy.initialize', era: 'legacy', expected: '200, Mcp-Session-Id' },
   { name: 'legacy.initialized', era: 'legacy', expected: '202' },
   { name: 'legacy.call', era: 'legacy', expected: '200, whoami / echo' },
+  { name: 'legacy.list', era: 'legacy', expected: '200, tools / document index / prompt' },
   { name: 'legacy.invalid', era: 'legacy', expected: 'isError, names the field' },
   { name: 'legacy.deadline', era: 'legacy', expected: 'isError at the deadline' },
   { name: 'legacy.abort', era: 'legacy', expected: 'client aborts at 100 ms' },
@@ -123,11 +128,13 @@ const BLOCKS: ReadonlyArray<{ weight: number; ops: (random: () => number) => Cat
   { weight: 1, ops: () => ['modern.report'] },
   { weight: 3, ops: () => ['modern.notes_add', 'modern.notes_list', 'modern.notes_remove'] },
   { weight: 0.3, ops: () => ['sdk.v2_client'] },
+  { weight: 3, ops: () => ['modern.discover', 'modern.tools_list', 'modern.resources_read', 'modern.prompts_get'] },
   {
     weight: 2,
     ops: (random) => {
       const ops: CategoryName[] = ['legacy.initialize', 'legacy.initialized'];
       for (let call = 0; call < 8; call += 1) ops.push('legacy.call');
+      for (let list = 0; list < 3; list += 1) ops.push('legacy.list');
       ops.push('legacy.invalid');
       const slow = random();
       if (slow < 0.12) ops.push('legacy.deadline');
@@ -243,7 +250,16 @@ class Tally {
 // Answer checks
 
 interface RpcAnswer {
-  result?: { content?: Array<{ type: string; text?: string }>; isError?: boolean; structuredContent?: Record<string, unknown>; protocolVersion?: string };
+  result?: {
+    content?: Array<{ type: string; text?: string }>;
+    isError?: boolean;
+    structuredContent?: Record<string, unknown>;
+    protocolVersion?: string;
+    supportedVersions?: string[];
+    tools?: Array<{ name?: string }>;
+    contents?: unknown[];
+    messages?: unknown[];
+  };
   error?: { code: number; message: string };
 }
 
@@ -446,6 +462,33 @@ function modernCall(shared: Shared, token: string | undefined, name: string, arg
   return shared.client.send(shared.kit.url, 'POST', headers, body, signal ? { signal } : {});
 }
 
+/** A 2026-07-28 request of any method, with the captured envelope; `name` goes in `Mcp-Name`. */
+function modernMethod(shared: Shared, token: string, method: string, params: Record<string, unknown>, name?: string): Promise<RawResponse> {
+  shared.nextId += 1;
+  const body = JSON.stringify({ jsonrpc: '2.0', id: shared.nextId, method, params: { ...params, _meta: shared.modern.body.params._meta } });
+  const headers: Record<string, string> = { ...shared.modern.headers, 'mcp-method': method, authorization: `Bearer ${token}` };
+  delete headers['mcp-name'];
+  if (name !== undefined) headers['mcp-name'] = name;
+  return shared.client.send(shared.kit.url, 'POST', headers, body);
+}
+
+/** The methods besides tools/call, with their params, `Mcp-Name` and what a good answer holds (both eras). */
+const LIST_METHODS = [
+  { method: 'tools/list', params: {}, accept: (answer: RpcAnswer) => Array.isArray(answer.result?.tools) && answer.result.tools.some((tool) => tool.name === 'whoami') },
+  {
+    method: 'resources/read',
+    params: { uri: 'docs://documents' },
+    name: 'docs://documents',
+    accept: (answer: RpcAnswer) => JSON.stringify(answer.result?.contents ?? []).includes('onboarding'),
+  },
+  {
+    method: 'prompts/get',
+    params: { name: 'summarize_document', arguments: { id: 'onboarding' } },
+    name: 'summarize_document',
+    accept: (answer: RpcAnswer) => JSON.stringify(answer.result?.messages ?? []).includes('docs://documents/onboarding'),
+  },
+] as const;
+
 function legacyHeaders(lane: Lane, session: string | undefined): Record<string, string> {
   return {
     'content-type': 'application/json',
@@ -537,6 +580,14 @@ async function operation(shared: Shared, lane: Lane, name: CategoryName, variant
       if (id === undefined) return 'no note to remove (the add failed)';
       return okResult(await modernCall(shared, lane.full, 'notes_remove', { id }), (answer) => ((answer.result?.structuredContent?.notes ?? []) as unknown[]).length === 0);
     }
+    case 'modern.discover':
+      return okResult(await modernMethod(shared, lane.full, 'server/discover', {}), (answer) => JSON.stringify(answer.result?.supportedVersions) === '["2026-07-28"]');
+    case 'modern.tools_list':
+    case 'modern.resources_read':
+    case 'modern.prompts_get': {
+      const { method, params, accept, ...rest } = LIST_METHODS[name === 'modern.tools_list' ? 0 : name === 'modern.resources_read' ? 1 : 2]!;
+      return okResult(await modernMethod(shared, lane.full, method, params, 'name' in rest ? rest.name : undefined), accept);
+    }
     case 'sdk.v2_client': {
       const sdk = new Client({ name: 'soak-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
       const transport = new StreamableHTTPClientTransport(new URL(kit.url), { fetch: client.fetch, requestInit: { headers: { authorization: `Bearer ${lane.full}` } } });
@@ -576,6 +627,13 @@ async function operation(shared: Shared, lane: Lane, name: CategoryName, variant
       if (variant % 2 === 0) return okResult(await legacyCall(shared, lane, lane.session, 'whoami', {}), isWhoami(lane));
       const text = `legacy echo ${lane.index}/${variant}`;
       return okResult(await legacyCall(shared, lane, lane.session, 'soak_echo', { text }), (answer) => textOf(answer) === text);
+    }
+    case 'legacy.list': {
+      if (lane.session === undefined) return 'no session (initialize failed)';
+      const { method, params, accept } = LIST_METHODS[variant % LIST_METHODS.length]!;
+      shared.nextId += 1;
+      const body = JSON.stringify({ jsonrpc: '2.0', id: shared.nextId, method, params });
+      return okResult(await client.send(kit.url, 'POST', legacyHeaders(lane, lane.session), body), accept);
     }
     case 'legacy.invalid': {
       if (lane.session === undefined) return 'no session (initialize failed)';

@@ -26,6 +26,8 @@ export interface CapturedExchange {
  */
 export const CLIENT_STEPS: ReadonlyArray<{ readonly method: string; readonly run: (client: Client) => Promise<unknown> }> = [
   { method: 'tools/list', run: (client) => client.listTools() },
+  { method: 'resources/read', run: (client) => client.readResource({ uri: 'docs://documents' }) },
+  { method: 'prompts/get', run: (client) => client.getPrompt({ name: 'summarize_document', arguments: { id: 'onboarding' } }) },
 ];
 
 function methodOf(body: string): string | undefined {

@@ -38,10 +38,14 @@ export const METHOD_BENCHES: readonly MethodBench[] = [
   { era: 'legacy', method: 'initialize', baseline: 'R1', floor: 1, verify: (body) => ok(body) && body.includes('"protocolVersion"') },
   { era: 'legacy', method: 'tools/list', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"tools"') },
   { era: 'legacy', method: 'tools/call', baseline: 'R1', floor: 2, verify: (body) => ok(body) && !body.includes('"isError":true') },
+  { era: 'legacy', method: 'resources/read', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"contents"') && body.includes('onboarding') },
+  { era: 'legacy', method: 'prompts/get', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"messages"') && body.includes('docs://documents/onboarding') },
   { era: 'legacy', method: 'DELETE', baseline: 'R1s', floor: 1, verify: () => true },
   { era: 'modern', method: 'server/discover', baseline: 'R1', floor: 1, verify: ok },
   { era: 'modern', method: 'tools/list', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"tools"') },
   { era: 'modern', method: 'tools/call', baseline: 'R1', floor: 2, verify: (body) => ok(body) && !body.includes('"isError":true') },
+  { era: 'modern', method: 'resources/read', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"contents"') && body.includes('onboarding') },
+  { era: 'modern', method: 'prompts/get', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"messages"') && body.includes('docs://documents/onboarding') },
 ];
 
 /** Sessions opened for each DELETE run, per server (30 principals at the cap of 20). */
@@ -51,7 +55,7 @@ export interface MethodRun {
   readonly bench: MethodBench;
   readonly server: ServerName;
   readonly rounds: LoadFigures[];
-  /** CPU microseconds the server used during the measured runs (R2 only) and their wall seconds. */
+  /** CPU microseconds the server's process used during the measured runs, and their wall seconds. */
   cpuMicros: number;
   wallSeconds: number;
 }
@@ -158,9 +162,9 @@ export async function runMethodBenches(context: MethodContext, benches: readonly
         }
         const spec = await specFor(bench, target, context, context.seconds);
         if (!spec) continue;
-        const before = target.name === 'R2' ? await target.child.cpuUsage() : undefined;
+        const before = await target.child.cpuUsage();
         const figures = await runLoad(spec);
-        const after = target.name === 'R2' ? await target.child.cpuUsage() : undefined;
+        const after = await target.child.cpuUsage();
         const run = byServer.get(target.name) ?? { bench, server: target.name, rounds: [], cpuMicros: 0, wallSeconds: 0 };
         run.rounds.push(figures);
         if (before && after) {

@@ -1,7 +1,8 @@
 /**
  * R1: a minimal MCP server on the same SDK version the kit uses (`@modelcontextprotocol/server`
- * 2.4.0 with the node adapter), no authentication, one echo tool with a zod input schema, written
- * the way the SDK documents it.
+ * 2.4.0 with the node adapter), no authentication, one echo tool with a zod input schema, and the
+ * kit's bundled document index as a resource and its `summarize_document` prompt (same contents),
+ * written the way the SDK documents it.
  *
  * - `/mcp` — the documented standard for both eras: `createMcpHandler(factory)` with its default
  *   legacy posture, which serves 2026-07-28 requests through the per-request modern path and
@@ -22,15 +23,31 @@ import type { AddressInfo } from 'node:net';
 import { localhostHostValidation, localhostOriginValidation, NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { summaryPrompt } from '../../runtime/src/capabilities/bundled/prompts.js';
+import { DOCUMENTS } from '../../runtime/src/tools/catalog/documents.js';
 import { announceReady, failStartup } from './hooks.js';
 
-/** The plain SDK server: one `McpServer` with one tool, built the documented way. */
+const documentIndex = DOCUMENTS.map((document) => `${document.id}: ${document.title}`).join('\n');
+
+/**
+ * The plain SDK server: one `McpServer` with one tool, and the kit's `docs://documents` resource and
+ * `summarize_document` prompt with the same contents (no access control, no filters), built the
+ * documented way.
+ */
 function buildServer(): McpServer {
   const server = new McpServer({ name: 'bench-plain-sdk', version: '1.0.0' });
   server.registerTool(
     'echo',
     { description: 'Returns the text it was given.', inputSchema: z.object({ text: z.string() }) },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
+  );
+  server.registerResource('documents', 'docs://documents', { title: 'Documents', mimeType: 'text/plain' }, async (uri) => ({
+    contents: [{ uri: uri.href, mimeType: 'text/plain', text: documentIndex }],
+  }));
+  server.registerPrompt(
+    'summarize_document',
+    { description: 'Asks for a short summary of one internal document.', argsSchema: z.object({ id: z.string(), audience: z.string().optional() }) },
+    ({ id, audience }) => summaryPrompt(id, audience),
   );
   return server;
 }

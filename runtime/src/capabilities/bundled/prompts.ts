@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DOCUMENTS } from '../../tools/catalog/documents.js';
-import { definePrompt } from '../definition.js';
+import { definePrompt, type PromptMessage } from '../definition.js';
 
 const CONTROLS = { deadlineMs: 2_000, concurrencyPerPrincipal: 4, outputFilter: { redactPersonalData: true, moderate: true } } as const;
 const completeDocumentId = async (value: string) => DOCUMENTS.map((document) => document.id).filter((id) => id.startsWith(value));
@@ -20,18 +20,21 @@ export const summarizeDocument = definePrompt({
   access: { scopes: ['mcp:docs.search'], anyGroup: ['staff', 'operators'] },
   ...CONTROLS,
   complete: { id: completeDocumentId },
-  get: async ({ id, audience }) => {
-    const document = DOCUMENTS.find((candidate) => candidate.id === id);
-    if (!document) return { messages: [{ role: 'user', content: { type: 'text', text: `There is no document "${id}".` } }] };
-    return {
-      description: `Summary of "${document.title}"`,
-      messages: [
-        { role: 'user', content: { type: 'resource', resource: { uri: `docs://documents/${document.id}`, mimeType: 'text/markdown', text: `# ${document.title}\n\n${document.text}` } } },
-        { role: 'user', content: { type: 'text', text: `Summarise the document above in three sentences${audience ? ` for ${audience}` : ''}.` } },
-      ],
-    };
-  },
+  get: async ({ id, audience }) => summaryPrompt(id, audience),
 });
+
+/** What `summarize_document` answers for document `id` (also served by the benchmark's plain SDK server). */
+export function summaryPrompt(id: string, audience: string | undefined): { description?: string; messages: PromptMessage[] } {
+  const document = DOCUMENTS.find((candidate) => candidate.id === id);
+  if (!document) return { messages: [{ role: 'user', content: { type: 'text', text: `There is no document "${id}".` } }] };
+  return {
+    description: `Summary of "${document.title}"`,
+    messages: [
+      { role: 'user', content: { type: 'resource', resource: { uri: `docs://documents/${document.id}`, mimeType: 'text/markdown', text: `# ${document.title}\n\n${document.text}` } } },
+      { role: 'user', content: { type: 'text', text: `Summarise the document above in three sentences${audience ? ` for ${audience}` : ''}.` } },
+    ],
+  };
+}
 
 /** `incident_review`: for operators only; hidden from everyone else exactly like a prompt that does not exist. */
 export const incidentReview = definePrompt({
