@@ -107,6 +107,7 @@ export class EnvironmentStage extends Stage {
         stackName: names.dataStack,
         description: `Session table of the MCP server (${env.name}), replicated to ${allRegions.join(', ')}`,
         tableName: names.sessionTable,
+        requestStateKeyName: names.requestStateKeySecret,
         replicaRegions: env.secondaryRegions,
         deletionProtection: env.deletionProtection,
         terminationProtection: true,

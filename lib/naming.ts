@@ -9,6 +9,8 @@ import type { EnvironmentConfig } from './config.js';
 export interface DeploymentNames {
   /** Name of the session table; identical in every replica region. */
   readonly sessionTable: string;
+  /** Secrets Manager secret (replicated to every service region) holding the runtime's requestState key. */
+  readonly requestStateKeySecret: string;
   /** SSM parameter (in every service region) holding the Cognito user pool id. */
   readonly userPoolIdParameter: string;
   /** SSM parameter (in every service region) holding the comma-separated Cognito app client ids. */
@@ -45,6 +47,7 @@ export function deploymentNames(appName: string, env: Pick<EnvironmentConfig, 'n
   const prefix = `${appName}-${env.name}`;
   return {
     sessionTable: `${prefix}-sessions`,
+    requestStateKeySecret: `${appName}/${env.name}/request-state-key`,
     userPoolIdParameter: `/${appName}/${env.name}/identity/user-pool-id`,
     clientIdsParameter: `/${appName}/${env.name}/identity/client-ids`,
     issuerParameter: `/${appName}/${env.name}/identity/issuer`,

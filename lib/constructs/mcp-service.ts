@@ -54,6 +54,7 @@ import { idsInStack } from '../naming.js';
 import { brokerContainerSettings, type McpServiceSignIn } from '../sign-in-settings.js';
 import { toolPolicyStatements } from '../tool-permissions.js';
 import { grantSessionStore } from './session-table.js';
+import { RequestStateKey } from './request-state-key.js';
 
 /** Root of the repository: the Docker build context of the runtime image. */
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -233,6 +234,12 @@ export interface McpServiceProps {
    * @default - no broker; clients bring the identity provider's tokens
    */
   readonly signIn?: McpServiceSignIn;
+  /**
+   * Name of the Secrets Manager secret (this region's replica) holding `MCP_REQUEST_STATE_KEY`, the
+   * key that seals multi round-trip `requestState` (see `RequestStateKey`). Handed to the container
+   * as an ECS secret; the execution role may read that one secret only.
+   */
+  readonly requestStateKeySecretName: string;
 }
 
 /**
@@ -350,7 +357,9 @@ export class McpService extends Construct implements IGrantable {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       NODE_ENV: 'production',
     };
-    const secrets: Record<string, EcsSecret> = {};
+    const secrets: Record<string, EcsSecret> = {
+      MCP_REQUEST_STATE_KEY: RequestStateKey.containerSecret(this, 'RequestStateKey', props.requestStateKeySecretName),
+    };
     if (props.auth.profile === 'oidc') {
       environment.MCP_OIDC_ISSUER = props.auth.issuer;
       environment.MCP_OIDC_AUDIENCE = props.auth.audience;
@@ -454,8 +463,9 @@ export class McpService extends Construct implements IGrantable {
       id: 'AwsSolutions-ECS2',
       reason:
         'The environment variables are non-secret settings (public URL, host names, table name, log level, ' +
-        'issuer). Nothing secret is passed in them: the sign-in client secret, when there is one, arrives through ECS ' +
-        'secrets from Secrets Manager; the task holds no other credentials, and its TLS key is generated in the task.',
+        'issuer). Nothing secret is passed in them: the requestState key, and the sign-in client secret when there ' +
+        'is one, arrive through ECS secrets from Secrets Manager; the task holds no other credentials, and its TLS ' +
+        'key is generated in the task.',
     });
     Validations.of(this.taskDefinition.taskRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -86,6 +86,7 @@ export class ServiceStack extends Stack {
       certificate,
       domainName: env.domainName,
       sessionTable,
+      requestStateKeySecretName: props.names.requestStateKeySecret,
       auth: this.authSettings(env, props.names),
       logKey: key.key,
       image: props.image,

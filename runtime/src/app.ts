@@ -2,7 +2,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import { createLocalJWKSet } from 'jose';
 import { createTokenVerifier, verifierByIssuer, type TokenVerifier } from './auth/index.js';
 import { AuthzStore, createAuthorizationServer, createKmsSigner, createLocalSigner, createSigningClient, SigningUnavailableError, type AuthorizationServer, type SigningClientOptions, type TokenSigner } from './authz/index.js';
-import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations } from './capabilities/index.js';
+import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations, type PromptDefinition } from './capabilities/index.js';
 import { moderatedText } from './capabilities/content.js';
 import { ConfigError, type RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
@@ -225,10 +225,16 @@ async function startBroker(
  *
  * @throws ConfigError when a served tool asks for input or needs confirmation and no key is configured
  */
-function inputRoundsOf(config: RuntimeConfig, catalog: ToolCatalog, client: ReturnType<typeof createSessionStoreClient> | undefined, observability: Observability): InputRounds {
+function inputRoundsOf(
+  config: RuntimeConfig,
+  catalog: ToolCatalog,
+  prompts: readonly PromptDefinition[],
+  client: ReturnType<typeof createSessionStoreClient> | undefined,
+  observability: Observability,
+): InputRounds {
   const { requestStateKeys, ttlSeconds, perPrincipal } = config.input;
   if (requestStateKeys.length === 0) {
-    const asking = catalog.definitions().filter((tool) => tool.confirm || (tool.asks?.length ?? 0) > 0).map((tool) => tool.name);
+    const asking = [...catalog.definitions(), ...prompts].filter((item) => ('confirm' in item && item.confirm) || (item.asks?.length ?? 0) > 0).map((item) => item.name);
     if (asking.length > 0) throw new ConfigError(`MCP_REQUEST_STATE_KEY is required: ${asking.join(', ')} ask for input or need confirmation (unset)`);
   }
   const ledgerOptions = { ttlSeconds, perPrincipal };
@@ -293,7 +299,7 @@ export async function startApp(config: RuntimeConfig, overrides: AppOverrides = 
   };
 
   const outputFilter = outputFilterOf(moderation);
-  const rounds = inputRoundsOf(config, catalog, rateClient, observability);
+  const rounds = inputRoundsOf(config, catalog, (overrides.capabilities ?? DEFAULT_CAPABILITIES).prompts ?? [], rateClient, observability);
   const dispatch = createToolDispatch({
     ...SERVER_INFO,
     catalog,

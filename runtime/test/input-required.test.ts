@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { acceptedContent, inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { DEFAULT_TOOLS } from '../src/tools/catalog/index.js';
@@ -232,6 +233,26 @@ describe('multi round-trip requests (2026-07-28) and confirm tools', () => {
       assert.equal(result.isError, true);
       const listed = (await client.callTool({ name: 'notes_list', arguments: {} })) as TextResult;
       assert.equal(listed.structuredContent?.notes?.length, 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('confirm tool on the 2025 era: the same declaration asks through a real elicitation request, then deletes', async () => {
+    const token = await kit.token({ sub: 'legacy-confirmer' });
+    const client = new LegacyClient({ name: 'input-v1', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return ACCEPT;
+    });
+    await client.connect(new LegacyTransport(new URL(kit.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    try {
+      await client.callTool({ name: 'notes_add', arguments: { text: 'legacy note' } });
+      const result = (await client.callTool({ name: 'notes_clear', arguments: {} })) as TextResult;
+      assert.equal(asked.length, 1);
+      assert.match(asked[0]!, /"Delete all my notes" \(notes_clear\)/);
+      assert.equal(result.content[0]!.text, 'Deleted 1 notes.');
     } finally {
       await client.close();
     }

@@ -127,7 +127,11 @@ describe('ServiceStack', () => {
     });
 
     test("reads the Cognito pool and client ids from its own region's parameters, so tasks start while the primary is down", () => {
+<<<<<<< HEAD
       const secrets = appContainer(template).Secrets as Array<{ Name: string; ValueFrom: unknown }>;
+=======
+      const secrets = (appContainer(template).Secrets as Array<{ Name: string; ValueFrom: string }>).filter((s) => s.Name !== 'MCP_REQUEST_STATE_KEY');
+>>>>>>> 8944951 (requestState key in the CDK: a generated Secrets Manager secret replicated to every service region, handed to each task as the ECS secret MCP_REQUEST_STATE_KEY)
       assert.deepEqual(
         Object.fromEntries(secrets.map((s) => [s.Name, s.ValueFrom])),
         {
@@ -729,7 +733,8 @@ describe('ServiceStack with the oidc profile', () => {
     assert.equal(variables.MCP_AUTH_PROFILE, 'oidc');
     assert.equal(variables.MCP_OIDC_ISSUER, 'https://login.example.com/oauth2/default');
     assert.equal(variables.MCP_OIDC_AUDIENCE, 'https://mcp.staging.example.com/mcp');
-    assert.equal(container.Secrets, undefined);
+    // The one secret is the requestState key (test/infra/request-state-key.test.ts), no Cognito parameter.
+    assert.deepEqual((container.Secrets as Array<{ Name: string }>).map((secret) => secret.Name), ['MCP_REQUEST_STATE_KEY']);
   });
 });
 

@@ -26,6 +26,21 @@ describe('runtime configuration', () => {
     });
   }
 
+  test('the requestState keys: a list of base64 32-byte keys, newest first; a bad one is named, never shown', () => {
+    const first = Buffer.alloc(32, 1).toString('base64');
+    const second = Buffer.alloc(32, 2).toString('base64url');
+    const config = loadConfig({ ...BASE, MCP_REQUEST_STATE_KEY: `${first}, ${second}`, MCP_REQUEST_STATE_TTL_SECONDS: '120' });
+    assert.deepEqual(config.input.requestStateKeys.map((key) => Buffer.from(key).toString('base64')), [first, Buffer.alloc(32, 2).toString('base64')]);
+    assert.equal(config.input.ttlSeconds, 120);
+    assert.deepEqual(loadConfig(BASE).input.requestStateKeys, []);
+    for (const bad of [`${first},not-a-key-secret-value`, Buffer.alloc(16, 3).toString('base64'), 'x'.repeat(2_000)]) {
+      assert.throws(
+        () => loadConfig({ ...BASE, MCP_REQUEST_STATE_KEY: bad }),
+        (error: Error) => error instanceof ConfigError && /MCP_REQUEST_STATE_KEY/.test(error.message) && !error.message.includes(bad.split(',').at(-1)!.slice(0, 12)),
+      );
+    }
+  });
+
   test('plain HTTP is refused off loopback', () => {
     assert.throws(() => loadConfig({ MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', MCP_OIDC_ISSUER: 'https://id.example.com' }), /MCP_HOST/);
     assert.throws(() => loadConfig({ ...BASE, MCP_PUBLIC_URL: 'http://mcp.example.com/mcp' }), /MCP_PUBLIC_URL .*https/);
