@@ -63,10 +63,10 @@ describe('ServiceStack and the requestState key', () => {
 
   test('lets only the execution role read that one secret', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const reading = Object.entries(policies).filter(([, policy]) => JSON.stringify(policy).includes('secretsmanager:GetSecretValue'));
-    assert.equal(reading.length, 1, 'one policy grants secret reads');
+    const reading = Object.entries(policies).filter(([, policy]) => JSON.stringify(policy).includes('request-state-key'));
+    assert.equal(reading.length, 1, 'one policy grants the key');
     const statements = (reading[0]![1].Properties!.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement.filter((s) =>
-      JSON.stringify(s.Action).includes('secretsmanager:'),
+      JSON.stringify(s.Resource).includes('request-state-key'),
     );
     assert.equal(statements.length, 1);
     assert.deepEqual(statements[0]!.Action, ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
