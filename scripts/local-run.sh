@@ -14,5 +14,8 @@ export MCP_ALLOWED_HOSTS="${MCP_ALLOWED_HOSTS:-localhost:${MCP_PORT},localhost}"
 export MCP_AUTH_PROFILE=oidc
 export MCP_OIDC_AUDIENCE="${MCP_OIDC_AUDIENCE:-$MCP_PUBLIC_URL}"
 export MCP_SESSION_TABLE="$LOCAL_SESSION_TABLE"
+# The key that seals multi round-trip requestState (a tool that asks for input or confirmation needs
+# one). A fresh one per run unless you set your own: states minted by an earlier run are then refused.
+export MCP_REQUEST_STATE_KEY="${MCP_REQUEST_STATE_KEY:-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64"))')}"
 export LOG_LEVEL="${LOG_LEVEL:-DEBUG}"
 exec npm start
