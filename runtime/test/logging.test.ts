@@ -190,5 +190,9 @@ describe('log notifications from tools', () => {
       ['error'],
     );
     assert.ok(frames.some((frame) => frame.result !== undefined), 'the call answered');
+
+    // The access records name the method.
+    const access = kit.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => 'outcome' in record && 'status' in record);
+    assert.ok(access.some((record) => record.method === 'logging/setLevel' && record.status === 200 && record.protocolEra === 'legacy'));
   });
 });

@@ -73,6 +73,7 @@ describe('subscriptions/listen (2026-07-28) through the hardened path', () => {
     } finally {
       stream.close();
     }
+    await stream.ended;
     const operator = await kit.token({ sub: 'listen-operator', groups: ['operators'] });
     const allowed = await listen(kit, operator, ['docs://runbooks/incident-response']);
     try {
@@ -109,10 +110,13 @@ describe('subscriptions/listen (2026-07-28) through the hardened path', () => {
     for (const stream of reopened) stream.close();
   });
 
-  test('a stream ends when its token expires', async () => {
+  test('a stream ends when its token expires; the access record names the method', async () => {
     const token = await kit.token({ sub: 'listen-expiring', groups: ['staff'], ttlSeconds: 3 });
     const stream = await listen(kit, token, ['docs://documents']);
     assert.equal(stream.status, 200);
     await stream.ended;
+    const access = kit.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => 'outcome' in record && 'status' in record);
+    assert.ok(access.some((record) => record.method === 'subscriptions/listen' && record.protocolEra === 'modern' && record.status === 200));
+    assert.ok(access.some((record) => record.method === 'subscriptions/listen' && record.status === 429));
   });
 });
