@@ -195,4 +195,29 @@ describe('stock MCP clients sign in through the kit (no pre-made token)', () => 
       await client.close();
     }
   });
+  test('SDK v2 OAuth flow with a Client ID Metadata Document: no registration, browser sign-in, then the 2025-11-25 era', async () => {
+    const documentUrl = documents.serve('/oauth/modern-client.json', { client_name: 'Document modern client', redirect_uris: [catcher.url], grant_types: ['authorization_code', 'refresh_token'] });
+    const provider = Object.assign(new MemoryProvider(catcher.url, 'unused'), { clientMetadataUrl: documentUrl });
+    const legacyEra = { versionNegotiation: { mode: 'legacy' } } as const;
+    const first = new StreamableHTTPClientTransport(new URL(kit.url), { authProvider: provider as never });
+    const refused = new Client({ name: 'document-modern', version: '1.0.0' }, legacyEra as never);
+    await assert.rejects(refused.connect(first).then(() => refused.listTools()), UnauthorizedError);
+    assert.ok(provider.authorizationUrl, 'the client was sent to sign in');
+    assert.equal(provider.authorizationUrl.searchParams.get('client_id'), documentUrl, 'the document URL is the client id');
+    assert.equal(provider.client?.client_id, documentUrl, 'no registration: the client keeps the document URL as its id');
+    const back = await browserSignIn(provider.authorizationUrl, { name: 'grace', groups: 'staff' });
+    await first.finishAuth(back.searchParams);
+    await first.close().catch(() => undefined);
+    const client = new Client({ name: 'document-modern', version: '1.0.0' }, legacyEra as never);
+    await client.connect(new StreamableHTTPClientTransport(new URL(kit.url), { authProvider: provider as never }));
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), '2025-11-25');
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'whoami'));
+      const identity = (await client.callTool({ name: 'whoami', arguments: {} })).structuredContent as { subject: string; clientId: string };
+      assert.deepEqual([identity.subject, identity.clientId], ['grace', documentUrl]);
+    } finally {
+      await client.close();
+    }
+  });
 });
