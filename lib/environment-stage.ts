@@ -47,6 +47,13 @@ export interface EnvironmentStageProps extends StageProps {
    */
   readonly runtimeBaseImage?: string;
   /**
+   * Create the sign-in broker's multi-Region token signing key (primary in the data stack, a replica
+   * in every other service stack) and sign the broker's tokens with it.
+   *
+   * @default - with the sign-in broker (`signIn.enabled`)
+   */
+  readonly tokenSigningKey?: boolean;
+  /**
    * The pipeline's smoke test access to this environment (the staging environment of a pipeline).
    * `bin/app.ts` passes the same as the pipeline, so both write the same identity stack.
    *
@@ -100,6 +107,7 @@ export class EnvironmentStage extends Stage {
       throw new Error(`regions must be service regions of environment "${env.name}" ${JSON.stringify(allRegions)} (got "${unknown}")`);
     }
     const primary = { account: env.account, region: env.primaryRegion };
+    const tokenSigningKey = props.tokenSigningKey ?? env.signIn.enabled;
 
     if (props.includeSharedStacks ?? true) {
       this.dataStack = new DataStack(this, 'Data', {
@@ -110,6 +118,7 @@ export class EnvironmentStage extends Stage {
         requestStateKeyName: names.requestStateKeySecret,
         replicaRegions: env.secondaryRegions,
         deletionProtection: env.deletionProtection,
+        tokenSigningKey: tokenSigningKey ? { aliasName: names.tokenSigningKeyAlias, arnParameterName: names.tokenSigningKeyParameter } : undefined,
         terminationProtection: true,
       });
       if (env.identity.kind === 'cognito') {
@@ -153,6 +162,7 @@ export class EnvironmentStage extends Stage {
         toolPermissions,
         image: props.image,
         runtimeBaseImage: props.runtimeBaseImage,
+        tokenSigningKey,
       });
       if (this.dataStack) stack.addStackDependency(this.dataStack, 'the session table replica must exist');
       if (this.identityStack) stack.addStackDependency(this.identityStack, 'the identity parameters must exist');

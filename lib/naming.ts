@@ -35,6 +35,10 @@ export interface DeploymentNames {
   readonly identityStack: string;
   /** CloudFormation stack name of the service stack in one region. */
   serviceStack(region: string): string;
+  /** Alias of the broker's token signing key, the same in every region (primary and replicas). */
+  readonly tokenSigningKeyAlias: string;
+  /** SSM parameter (every service region) holding the ARN of the token signing key's multi-Region primary. */
+  readonly tokenSigningKeyParameter: string;
 }
 
 /** Name of the smoke test's CodeBuild role in the toolchain account (fixed, so staging can trust it by ARN). */
@@ -58,6 +62,8 @@ export function deploymentNames(appName: string, env: Pick<EnvironmentConfig, 'n
     dataStack: `${prefix}-data`,
     identityStack: `${prefix}-identity`,
     serviceStack: (region: string) => `${prefix}-service-${region}`,
+    tokenSigningKeyAlias: `alias/${prefix}-token-signing`,
+    tokenSigningKeyParameter: `/${appName}/${env.name}/sign-in/token-signing-key-arn`,
   };
 }
 

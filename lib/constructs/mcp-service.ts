@@ -55,6 +55,7 @@ import { brokerContainerSettings, type McpServiceSignIn } from '../sign-in-setti
 import { toolPolicyStatements } from '../tool-permissions.js';
 import { grantSessionStore } from './session-table.js';
 import { RequestStateKey } from './request-state-key.js';
+import { grantTokenSigning } from './token-signing-key.js';
 
 /** Root of the repository: the Docker build context of the runtime image. */
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -240,6 +241,14 @@ export interface McpServiceProps {
    * as an ECS secret; the execution role may read that one secret only.
    */
   readonly requestStateKeySecretName: string;
+  /**
+   * ARN of this region's token signing key (a replica of the multi-Region key): the sign-in broker
+   * signs its access tokens there (`MCP_BROKER_SIGNING_KEY_ID`); the task role may sign with it and
+   * read its public key, nothing else.
+   *
+   * @default - no signing key
+   */
+  readonly tokenSigningKeyArn?: string;
 }
 
 /**
@@ -382,6 +391,7 @@ export class McpService extends Construct implements IGrantable {
       for (const [name, arn] of Object.entries(broker.parameterArns)) secrets[name] = new SsmParameterByArn(arn);
       for (const [name, secret] of Object.entries(broker.secrets)) secrets[name] = EcsSecret.fromSecretsManager(secret);
     }
+    if (props.tokenSigningKeyArn) environment.MCP_BROKER_SIGNING_KEY_ID = props.tokenSigningKeyArn;
 
     const app = this.taskDefinition.addContainer('App', {
       image:
@@ -448,6 +458,7 @@ export class McpService extends Construct implements IGrantable {
         resources: ['*'],
       }),
     );
+    if (props.tokenSigningKeyArn) grantTokenSigning(props.tokenSigningKeyArn, this.taskDefinition.taskRole);
     if (props.guardrail) {
       this.taskDefinition.addToTaskRolePolicy(
         new PolicyStatement({

@@ -73,16 +73,19 @@ export class ServiceKey extends Construct {
  * (`kms:GrantIsForAWSResource`) or as an AWS service: the AWS Control Tower control CT.KMS.PR.3.
  */
 export function restrictGrantsToAwsResources(key: Key): void {
-  key.addToResourcePolicy(
-    new PolicyStatement({
-      sid: 'GrantsOnlyForAwsResources',
-      effect: Effect.DENY,
-      principals: [new AnyPrincipal()],
-      actions: ['kms:CreateGrant'],
-      resources: ['*'],
-      conditions: {
-        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-      },
-    }),
-  );
+  key.addToResourcePolicy(grantsOnlyForAwsResources());
+}
+
+/** The key policy statement of {@link restrictGrantsToAwsResources}, for a policy written whole (a replica key's). */
+export function grantsOnlyForAwsResources(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'GrantsOnlyForAwsResources',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: {
+      BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+    },
+  });
 }

@@ -5,6 +5,7 @@ import type { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { IamPermission } from '../../runtime/src/tools/definition.js';
 import { AUTHZ_PATHS } from '../../runtime/src/authz/metadata.js';
@@ -12,6 +13,7 @@ import { DEFAULT_UPSTREAM_SCOPES, type EnvironmentConfig, publicMcpUrl, serviceR
 import { GlobalEntry } from '../constructs/global-entry.js';
 import { McpService, type McpServiceAuth } from '../constructs/mcp-service.js';
 import { ServiceKey } from '../constructs/service-key.js';
+import { TokenSigningKey } from '../constructs/token-signing-key.js';
 import { ServiceMonitoring } from '../constructs/service-monitoring.js';
 import { ServiceNetwork } from '../constructs/service-network.js';
 import { WebFirewall } from '../constructs/web-firewall.js';
@@ -38,6 +40,14 @@ export interface ServiceStackProps extends StackProps {
    * @default - the Dockerfile's default
    */
   readonly runtimeBaseImage?: string;
+  /**
+   * Sign the broker's tokens with the environment's multi-Region key: the data stack's primary in the
+   * primary region, a replica of it made here in every other (its ARN read from this region's copy of
+   * `names.tokenSigningKeyParameter`).
+   *
+   * @default - with the sign-in broker (`signIn.enabled`)
+   */
+  readonly tokenSigningKey?: boolean;
 }
 
 /**
@@ -80,6 +90,7 @@ export class ServiceStack extends Stack {
     Tags.of(certificate).add('Name', `${this.stackName}/${idsInStack(certificate).join('/')}`, { priority: 200 });
 
     const sessionTable = TableV2.fromTableName(this, 'SessionTable', props.names.sessionTable);
+    const tokenSigningKeyArn = (props.tokenSigningKey ?? env.signIn.enabled) ? this.tokenSigningKeyArn(env, props.names) : undefined;
 
     this.mcpService = new McpService(this, 'Mcp', {
       vpc: network.vpc,
@@ -109,6 +120,7 @@ export class ServiceStack extends Stack {
       toolPermissions: props.toolPermissions,
       guardrail: env.service.guardrail,
       signIn: this.signInSettings(env, props.names),
+      tokenSigningKeyArn,
     });
 
     new WebFirewall(this, 'Firewall', {
@@ -159,6 +171,13 @@ export class ServiceStack extends Stack {
       description: `Load balancer of ${this.region}`,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+
+  /** This region's token signing key: the primary (primary region) or a replica of it made here. */
+  private tokenSigningKeyArn(env: EnvironmentConfig, names: DeploymentNames): string {
+    const primaryKeyArn = StringParameter.valueForStringParameter(this, names.tokenSigningKeyParameter);
+    if (this.region === env.primaryRegion) return primaryKeyArn;
+    return new TokenSigningKey(this, 'TokenSigningKey', { aliasName: names.tokenSigningKeyAlias, primaryKeyArn }).keyArn;
   }
 
   private authSettings(env: EnvironmentConfig, names: DeploymentNames): McpServiceAuth {

@@ -430,13 +430,14 @@ describe('ServiceStack', () => {
     test('are variables the runtime accepts: issuer and resource are the public URL', () => {
       // GIVEN the task's variables, with the values ECS secrets deliver at start
       const variables = environmentOf(appContainer(template));
+      assert.ok(variables.MCP_BROKER_SIGNING_KEY_ID, 'the task names its region\'s signing key');
       const environment: Record<string, string> = {
         ...variables,
         MCP_BROKER_UPSTREAM_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
         MCP_BROKER_UPSTREAM_CLIENT_ID: 'broker-client',
         MCP_BROKER_UPSTREAM_CLIENT_SECRET: 'client-secret',
-        // The signing key is the key construct's concern: stand in for it only while the task has none.
-        ...(variables.MCP_BROKER_SIGNING_KEY_ID ? {} : { MCP_BROKER_SIGNING_KEY: JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }) }),
+        // This region's replica of the signing key, as CloudFormation resolves its ARN.
+        MCP_BROKER_SIGNING_KEY_ID: 'arn:aws:kms:eu-central-1:111111111111:key/mrk-1234abcd12ab34cd56ef1234567890ab',
       };
       // WHEN the runtime reads them
       const broker = loadBrokerConfig(environment, new URL(environment.MCP_PUBLIC_URL!))!;
@@ -446,6 +447,7 @@ describe('ServiceStack', () => {
       assert.deepEqual(broker.upstream.scopes, ['openid', 'email', 'profile']);
       assert.equal(broker.registration.enabled, true);
       assert.equal(broker.metadataDocuments.allowLoopback, false);
+      assert.equal(broker.signingKey.kind, 'kms', 'signed in KMS, no key in the environment');
     });
 
     test('lets the execution role read exactly the broker secret of this region, and the task role no secret or Cognito API', () => {
