@@ -177,3 +177,43 @@ describe('__proto__ in arguments', () => {
     }
   });
 });
+
+describe('malformed params of the methods the SDK answers', () => {
+  const MARK = 'ZQX-PARAMS';
+  const cases: [string, unknown][] = [
+    ['tools/list', { cursor: 5 }],
+    ['resources/list', { cursor: {} }],
+    ['resources/templates/list', { cursor: [MARK] }],
+    ['prompts/list', { cursor: 1 }],
+    ['resources/read', {}],
+    ['resources/read', { uri: 5 }],
+    ['prompts/get', { name: [MARK] }],
+    ['prompts/get', { name: 'summarize_document', arguments: MARK }],
+    ['completion/complete', { ref: 5 }],
+    ['completion/complete', { ref: { type: 'ref/prompt', name: MARK }, argument: MARK }],
+  ];
+
+  test('are invalid params (-32602) with the request id, in both eras, and echo nothing', async () => {
+    for (const [method, params] of cases) {
+      const legacy = await post(kit.url, { jsonrpc: '2.0', id: 21, method, params }, alice);
+      const modern = await post(
+        kit.url,
+        { jsonrpc: '2.0', id: 22, method, params: { ...(params as object), _meta: ENVELOPE } },
+        { authorization: `Bearer ${aliceToken}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(method === 'prompts/get' && typeof (params as { name?: unknown }).name === 'string' ? { 'mcp-name': 'summarize_document' } : {}) },
+      );
+      for (const [answer, id] of [[legacy, 21], [modern, 22]] as const) {
+        const message = parseMaybeSse(answer.text) as { id?: unknown; error?: { code: number } };
+        assert.equal(message.error?.code, -32602, `${method} ${JSON.stringify(params)}: ${answer.text}`);
+        assert.equal(message.id, id);
+        assert.ok(!answer.text.includes(MARK), answer.text);
+      }
+    }
+  });
+
+  test('a subscription to a malformed uri is invalid params too, and the session still serves', async () => {
+    const answer = await post(kit.url, { jsonrpc: '2.0', id: 23, method: 'resources/subscribe', params: { uri: 5 } }, alice);
+    assert.equal(errorOf(answer.text)?.code, -32602);
+    const list = await post(kit.url, { jsonrpc: '2.0', id: 24, method: 'resources/list' }, alice);
+    assert.ok(Array.isArray((parseMaybeSse(list.text) as { result?: { resources?: unknown } }).result?.resources));
+  });
+});

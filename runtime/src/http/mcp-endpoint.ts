@@ -16,6 +16,7 @@ import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type Dire
 import { routeAnswers } from './legacy-route.js';
 import type { PendingInputs } from './legacy-input.js';
 import { serveLegacyRequest, type LegacySession, type SamplingScreen } from './legacy-serve.js';
+import { hasMalformedParams } from './params.js';
 import { jsonReply, type DirectReply, type McpReply } from './reply.js';
 import { safeSdkResponse } from './sdk-errors.js';
 import type { HttpRequestContext, McpEndpoint } from './server.js';
@@ -33,6 +34,11 @@ function sessionNotFound(): DirectReply {
 
 function unavailable(error: SessionStoreUnavailableError): DirectReply {
   return jsonReply(503, jsonRpcError(null, JSON_RPC.refused, 'Service temporarily unavailable.'), { 'retry-after': String(error.retryAfterSeconds) });
+}
+
+/** A request whose params do not satisfy its method's schema (see `params.ts`): answered with its id, nothing echoed. */
+function invalidParams(body: unknown): DirectReply {
+  return jsonReply(200, jsonRpcError(messageId(body), JSON_RPC.invalidParams, 'Invalid params.'));
 }
 
 interface InitializeParams {
@@ -284,6 +290,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     await sessions.touchSession(sessionId, record);
     const answered = await routeAnswers(pending, sessionId, principal, context.parsedBody);
     if (answered) return answered;
+    if (hasMalformedParams(context.parsedBody, 'legacy')) return invalidParams(context.parsedBody);
     const logging: SessionScope = {
       ...(record.logLevel !== undefined ? { logLevel: record.logLevel } : {}),
       setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(sessionId, principal, level)),
@@ -301,6 +308,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const mismatch = paramHeaderMismatch(req, context, route);
     if (mismatch) return mismatch;
     if (isListen(route, context.parsedBody)) return listen(req, context, context.parsedBody);
+    if (hasMalformedParams(context.parsedBody, 'modern')) return invalidParams(context.parsedBody);
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;
