@@ -270,7 +270,7 @@ function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[],
       `  ${era.padEnd(7)} ${(cost.cpuSecondsPerRequest * 1e6).toFixed(0)} µs CPU per call at ${(cost.utilisation * 100).toFixed(0)} % of a core → ${cost.requestsPerTaskSecond.toFixed(0)} calls/s per task; per million calls ${cost.vcpuSecondsPerMillion.toFixed(0)} vCPU-s + ${cost.gbSecondsPerMillion.toFixed(0)} GB-s = $${cost.usdPerMillion.toFixed(4)}`,
     );
   }
-  console.log('  (the kit\'s task only: the load balancer, WAF, DynamoDB and data transfer are billed apart; the X-Ray sidecar shares the task size)');
+  console.log('  (the kit\'s task only: the load balancer, WAF, DynamoDB and data transfer are billed apart; the OpenTelemetry collector sidecar shares the task size)');
   return floors;
 }
 
