@@ -6,7 +6,7 @@ import { CapabilityCatalog, DEFAULT_CAPABILITIES, type CapabilityDeclarations, t
 import { moderatedText } from './capabilities/content.js';
 import { ConfigError, type RuntimeConfig } from './config/index.js';
 import { PublicError } from './errors/index.js';
-import { createModerationProvider, findCredentialValue, redactToolResult, type ModerationProvider } from './filters/index.js';
+import { createModerationProvider, findCredentialValue, LocalRulesModerationProvider, redactToolResult, type ModerationProvider } from './filters/index.js';
 import { PendingInputs } from './http/legacy-input.js';
 import { samplingScreen } from './http/legacy-sampling.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
@@ -141,8 +141,11 @@ function telemetryOf(observability: Observability): Telemetry {
   };
 }
 
-function outputFilterOf(moderation: ModerationProvider): OutputFilter {
+/** The output filter of the runtime: redaction per profile, then moderation by `moderation` when the profile asks. */
+export function outputFilterOf(moderation: ModerationProvider): OutputFilter {
   return {
+    // The local rules answer from the text alone; a remote guardrail may change its verdict.
+    deterministic: Object.getPrototypeOf(moderation) === LocalRulesModerationProvider.prototype,
     async apply(result, profile, signal) {
       const redacted = redactToolResult(result, profile);
       if (!profile.moderate) return { result: redacted.result, redactions: redacted.redactions, blocked: false };

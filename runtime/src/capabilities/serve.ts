@@ -14,6 +14,7 @@ import { PublicError, publicErrorText, toPublicError } from '../errors/index.js'
 import type { InputRound } from '../input/index.js';
 import { runWithDeadline, checkArguments, filteredInputRequired, inputAccessFor, type CancelSource, type InvokeDependencies, type TraceStep } from '../tools/invoke.js';
 import type { CapabilityCatalog } from './catalog.js';
+import { createContentFilter } from './filter-memo.js';
 import { wireContentBlock, wireResourceContents, type ContentBlock, type ResourceContents } from './content.js';
 import type { CapabilityContext, CapabilityControls, PromptMessage } from './definition.js';
 
@@ -55,6 +56,9 @@ function publicProtocolError(error: PublicError, correlationId: string): Protoco
  * correlation id; private causes go to the error log.
  */
 export function createCapabilityService(catalog: CapabilityCatalog, deps: InvokeDependencies): CapabilityService {
+  // Resource contents and prompt messages keep their filtered form while the filter is pure (filter-memo.ts).
+  const contentFilter = createContentFilter(deps.filter);
+
   async function run<T>(request: CapabilityRequest, kind: string, name: string, controls: CapabilityControls, work: (ctx: CapabilityContext) => Promise<T>): Promise<T> {
     const started = performance.now();
     const metric = `${kind}:${name}`;
@@ -79,12 +83,17 @@ export function createCapabilityService(catalog: CapabilityCatalog, deps: Invoke
     }
   }
 
-  /** Redacts (and moderates, per profile) content blocks, then checks their wire shape. */
-  async function filtered(blocks: readonly ContentBlock[], controls: CapabilityControls, signal: AbortSignal): Promise<ContentBlock[]> {
-    const out = await deps.filter.apply({ content: blocks }, controls.outputFilter, signal);
+  /**
+   * Redacts (and moderates, per profile) content blocks, then checks their wire shape. Resource
+   * contents and prompt messages (`memo`) go through the memoizing filter; completions do not.
+   */
+  async function filtered(blocks: readonly ContentBlock[], controls: CapabilityControls, signal: AbortSignal, memo = false): Promise<ContentBlock[]> {
+    const out = memo
+      ? await contentFilter.apply(blocks, controls.outputFilter, signal)
+      : await deps.filter.apply({ content: blocks }, controls.outputFilter, signal).then((answer) => ({ ...answer, content: answer.result.content }));
     deps.observer.redactions(out.redactions);
     if (out.blocked) throw new PublicError('output_blocked');
-    return out.result.content.map((block) => {
+    return out.content.map((block) => {
       const wire = wireContentBlock(block);
       if (!wire) throw new PublicError('internal', [], { cause: new Error('a handler returned content that is not an MCP content block') });
       return wire;
@@ -110,7 +119,7 @@ export function createCapabilityService(catalog: CapabilityCatalog, deps: Invoke
         const read = resolved.kind === 'template' ? await resolved.definition.read(args!, { ...ctx, uri }) : await resolved.definition.read(ctx);
         if (!Array.isArray(read)) throw new PublicError('internal', [], { cause: new Error('a resource handler returned no contents array') });
         const blocks = (read as readonly ResourceContents[]).map((resource) => ({ type: 'resource', resource }) as ContentBlock);
-        const clean = await filtered(blocks, definition, ctx.signal);
+        const clean = await filtered(blocks, definition, ctx.signal, true);
         return clean.map((block) => {
           const resource = block.type === 'resource' ? wireResourceContents(block.resource) : undefined;
           if (!resource) throw new PublicError('internal', [], { cause: new Error('a resource handler returned contents of another shape') });
@@ -126,11 +135,14 @@ export function createCapabilityService(catalog: CapabilityCatalog, deps: Invoke
       const definition = typeof name === 'string' ? catalog.findPrompt(request.principal, name) : undefined;
       if (!definition) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Unknown prompt.');
       const parsed = validated(definition.arguments, args, definition.name, request.correlationId);
+      // A prompt that declares no input to ask for gets no round: it can neither ask nor read answers,
+      // whichever path serves it (the direct path serves only such prompts, without a round).
+      const usable = (definition.asks?.length ?? 0) > 0 ? round : undefined;
       return run<GetPromptResult | InputRequiredResult>(request, 'prompt', definition.name, definition, async (ctx) => {
-        const got = await definition.get(parsed, { ...ctx, input: inputAccessFor(round, false) });
+        const got = await definition.get(parsed, { ...ctx, input: inputAccessFor(usable, false) });
         if (isInputRequiredResult(got)) {
-          if (!round) throw new PublicError('internal', [], { cause: new Error('an input_required return reached a path without input rounds') });
-          return filteredInputRequired(deps, definition, got, round, ctx.signal);
+          if (!usable) throw new PublicError('internal', [], { cause: new Error('an input_required return from a prompt without input rounds (none declared, or the direct path)') });
+          return filteredInputRequired(deps, definition, got, usable, ctx.signal);
         }
         const messages: readonly PromptMessage[] = Array.isArray(got?.messages) ? got.messages : [];
         if (messages.length === 0 || messages.some((message) => !PROMPT_ROLES.has(message?.role))) {
@@ -138,7 +150,7 @@ export function createCapabilityService(catalog: CapabilityCatalog, deps: Invoke
         }
         const description = typeof got.description === 'string' ? got.description : undefined;
         const blocks: ContentBlock[] = [...messages.map((message) => message.content), ...(description !== undefined ? [{ type: 'text', text: description } as const] : [])];
-        const clean = await filtered(blocks, definition, ctx.signal);
+        const clean = await filtered(blocks, definition, ctx.signal, true);
         return {
           ...(description !== undefined ? { description: (clean[messages.length] as { text: string }).text } : {}),
           messages: messages.map((message, index) => ({ role: message.role, content: clean[index]! })),

@@ -10,7 +10,7 @@ import { defineTool, type ToolDefinition } from '../tools/definition.js';
 import { createToolDispatch, scopeOf as scopeOfAuth, toAuthInfo } from '../tools/mcp-server.js';
 import { ToolCatalog } from '../tools/registry.js';
 import { createDirectAnswers, legacyByShape } from './direct-answers.js';
-import { plainInvokeDependencies, requestOf, routeOf, testScope } from './direct-test-support.js';
+import { HOSTILE_MUTATIONS, plainInvokeDependencies, requestOf, routeOf, testScope } from './direct-test-support.js';
 import { PendingInputs } from './legacy-input.js';
 import { serveLegacyRequest, type LegacySession } from './legacy-serve.js';
 import type { DirectReply } from './reply.js';
@@ -289,19 +289,7 @@ describe('direct server/discover and tools/list (2026-07-28) answer exactly as t
 
 describe('hostile shapes: whatever the direct answers take, the SDK answers the same way', () => {
   // Mutations of good requests; for each, the direct path either steps aside or matches the SDK byte for byte.
-  const mutations: Array<(body: Record<string, unknown>) => unknown> = [
-    (body) => body,
-    (body) => ({ ...body, id: '' }),
-    (body) => ({ ...body, id: 'x'.repeat(2000) }),
-    (body) => ({ ...body, id: '\u0000\u2028' }),
-    (body) => ({ ...body, id: -0 }),
-    (body) => ({ ...body, id: true }),
-    (body) => ({ ...body, params: { ...(body.params as object), __proto__: { injected: true } } }),
-    (body) => Object.assign(Object.create(null) as object, body),
-    (body) => ({ ...body, params: Object.assign(Object.create(null) as object, body.params) }),
-    (body) => ({ ...body, method: `${String(body.method)} ` }),
-    (body) => ({ ...body, jsonrpc: 2 }),
-  ];
+  const mutations = HOSTILE_MUTATIONS;
   const bases: Array<{ era: 'legacy' | 'modern'; body: Record<string, unknown>; headers: Record<string, string> }> = [
     { era: 'legacy', body: initialize(INIT_PARAMS), headers: INITIALIZE_HEADERS },
     { era: 'legacy', body: toolsList(2, {}), headers: LEGACY_HEADERS },

@@ -1,6 +1,6 @@
 /**
  * Shared by the differential tests of the direct path (`direct-call.test.ts`,
- * `direct-answers.test.ts`): invoke dependencies without a store or filter behind them, a request
+ * `direct-answers.test.ts`, `direct-capabilities.test.ts`): invoke dependencies without a store or filter behind them, a request
  * scope, the SDK's era classifier over plain headers, and the web request the SDK handlers read.
  * Test support only; nothing in the server imports it.
  */
@@ -44,3 +44,18 @@ export function routeOf(body: unknown, headers: IncomingHttpHeaders | Record<str
 export function requestOf(headers: Record<string, string>): Request {
   return new Request('http://127.0.0.1/mcp', { method: 'POST', headers });
 }
+
+/** Mutations of a good request for the hostile-shape sweeps: for each, the direct path must step aside or match the SDK byte for byte. */
+export const HOSTILE_MUTATIONS: ReadonlyArray<(body: Record<string, unknown>) => unknown> = [
+  (body) => body,
+  (body) => ({ ...body, id: '' }),
+  (body) => ({ ...body, id: 'x'.repeat(2000) }),
+  (body) => ({ ...body, id: '\u0000\u2028' }),
+  (body) => ({ ...body, id: -0 }),
+  (body) => ({ ...body, id: true }),
+  (body) => ({ ...body, params: { ...(body.params as object), __proto__: { injected: true } } }),
+  (body) => Object.assign(Object.create(null) as object, body),
+  (body) => ({ ...body, params: Object.assign(Object.create(null) as object, body.params) }),
+  (body) => ({ ...body, method: `${String(body.method)} ` }),
+  (body) => ({ ...body, jsonrpc: 2 }),
+];

@@ -12,6 +12,7 @@ import { ListenSlots, releasingWhenDone } from '../subscriptions/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
 import { createDirectAnswers, legacyByShape } from './direct-answers.js';
+import { createDirectCapabilities, legacyDirectCapability, modernDirectCapability } from './direct-capabilities.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
 import { routeAnswers } from './legacy-route.js';
 import type { PendingInputs } from './legacy-input.js';
@@ -157,7 +158,8 @@ function legacySession(id: string, record: SessionRecord, principal: HttpRequest
  * The era is decided by the SDK's own classifier (`classifyInboundRequest`, the step behind
  * `isLegacyRequest`). A plain `tools/call` in either era is answered on the direct path (see
  * `direct-call.ts`), and so are a plain `initialize`, `tools/list` and `server/discover` (see
- * `direct-answers.ts`), after the same session checks; every other request goes to the SDK.
+ * `direct-answers.ts`) and a plain `resources/read` and `prompts/get` (see `direct-capabilities.ts`),
+ * after the same session checks; every other request goes to the SDK.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { close(): Promise<void> } {
   const { sessions, telemetry, dispatch } = options;
@@ -166,6 +168,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   const { pending } = options.input;
   const serving = { factory: dispatch.factory, pending, screenSampling: options.input.screenSampling, maxRequestBodySize: options.maxBodyBytes };
   const answers = createDirectAnswers(dispatch);
+  const capabilities = createDirectCapabilities(dispatch);
 
   /**
    * SEP-2243: a 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments is
@@ -295,10 +298,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
       ...(record.logLevel !== undefined ? { logLevel: record.logLevel } : {}),
       setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(sessionId, principal, level)),
     };
-    // A client that asked for logs gets its calls on the SDK's stream, where log notifications travel.
-    // A plain tools/list carries no logs: its direct answer is the same at any level.
+    // A client that asked for logs gets its calls, reads and gets on the SDK's stream, where log
+    // notifications travel. A plain tools/list carries no logs: its direct answer is the same at any level.
+    const read = !call && record.logLevel === undefined ? legacyDirectCapability(context.parsedBody, req.headers) : undefined;
     return (
       (call && record.logLevel === undefined && (await direct(call, context, 'legacy'))) ||
+      (read && (await capabilities.serve(read, context, context.disconnected, 'legacy'))) ||
       answers.legacyRequest(context.parsedBody, req.headers, principal) ||
       sdk(legacySession(sessionId, record, principal), logging)
     );
@@ -314,6 +319,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     if (answered) return answered;
     const listed = answers.modernRequest(route, context.parsedBody, req.headers, context.principal);
     if (listed) return listed;
+    const read = !call ? modernDirectCapability(route, context.parsedBody, req.headers) : undefined;
+    const served = read && (await capabilities.serve(read, context, context.disconnected, 'modern'));
+    if (served) return served;
     return safeSdkResponse(
       await modern.fetch(webRequest(req, context.disconnected.signal), { authInfo: toAuthInfo(context), parsedBody: context.parsedBody }),
       context.correlationId,

@@ -47,7 +47,7 @@ const KIT_MESSAGES: readonly RegExp[] = [/^Unknown tool: [\w.?-]{0,64}$/];
 const KNOWN_VERSIONS: ReadonlySet<string> = new Set(PROTOCOL_VERSIONS);
 const VERSION_SHAPE = /^[0-9A-Za-z.-]{1,32}$/;
 
-interface JsonRpcErrorObject {
+export interface JsonRpcErrorObject {
   code?: unknown;
   message?: unknown;
   data?: unknown;
@@ -83,6 +83,15 @@ function safeError(error: JsonRpcErrorObject, correlationId: string): Record<str
   let message = own ? (error.message as string) : notFound ? 'Resource not found.' : (FIXED_MESSAGES[code] ?? 'Request failed.');
   if (code === -32603) message = `Internal error. Correlation id: ${correlationId}.`;
   return { code, message, ...(data === undefined ? {} : { data }) };
+}
+
+/**
+ * One JSON-RPC error response as it leaves the SDK path (`{ jsonrpc, id, error }`, the SDK's key
+ * order), serialized with its error made safe exactly as `safeSdkResponse` makes it: for answers
+ * the kit encodes itself in place of the SDK's (see `direct-capabilities.ts`).
+ */
+export function safeErrorMessage(id: string | number, error: JsonRpcErrorObject, correlationId: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: safeError(error, correlationId) });
 }
 
 /** The JSON-RPC message(s) in `text` with every error made safe, or `undefined` when nothing changes. */

@@ -14,6 +14,12 @@ export type ToolCallOutcome = 'ok' | 'invalid' | 'credential_input' | 'timeout' 
 
 /** Redacts and moderates a result before it leaves the process. */
 export interface OutputFilter {
+  /**
+   * Whether the answer is a pure function of the result and the profile (local redaction and local
+   * moderation rules; not a remote moderation service). Lets resource and prompt contents keep
+   * their filtered form (see capabilities/filter-memo.ts). @default false
+   */
+  readonly deterministic?: boolean;
   apply(
     result: ToolResult,
     profile: OutputFilterProfile,

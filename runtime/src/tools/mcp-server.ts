@@ -5,6 +5,8 @@ import {
   ProtocolErrorCode,
   ResourceNotFoundError,
   Server,
+  type GetPromptResult,
+  type ReadResourceResult,
   type ServerCapabilities,
   SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
@@ -184,6 +186,21 @@ export interface ToolDispatch {
   mismatchedParamHeader(principal: Principal, name: string, args: unknown, headers: IncomingHttpHeaders): string | undefined;
   /** Whether this principal may read the resource `uri` (the one policy that lists and reads; unknown reads as no). */
   mayReadResource(principal: Principal, uri: string): boolean;
+  /**
+   * Reads `uri` for the request's principal: the call the SDK server's `resources/read` handler
+   * makes. Rejects with the protocol error that handler would throw (a missing or hidden resource
+   * alike). `undefined`, doing nothing, when the server serves no resources.
+   *
+   * @param cancel - aborts when the client goes away
+   */
+  readResource(scope: RequestScope, uri: string, cancel: CancelSource): Promise<ReadResourceResult> | undefined;
+  /**
+   * Gets prompt `name` for the request's principal: the call the SDK server's `prompts/get` handler
+   * makes, without an input round. `undefined`, doing nothing, when the server serves no prompts or
+   * the prompt declares input it may ask for (rounds and the legacy shim live on the SDK path);
+   * a missing or hidden prompt rejects as that handler would.
+   */
+  getPrompt(scope: RequestScope, name: string, args: Record<string, string>, cancel: CancelSource): Promise<GetPromptResult> | undefined;
 }
 
 /**
@@ -274,6 +291,16 @@ export function createToolDispatch(options: ServerFactoryOptions): ToolDispatch 
     capabilities: declared(),
     listTools,
     mayReadResource: (principal, uri) => capabilities?.findResource(principal, uri) !== undefined,
+    readResource(scope, uri, cancel) {
+      if (!service || !capabilities?.hasResources) return undefined;
+      return service.readResource(capabilityRequest(scope, cancel), uri);
+    },
+    getPrompt(scope, name, args, cancel) {
+      if (!service || !capabilities?.hasPrompts) return undefined;
+      if ((capabilities.findPrompt(scope.principal, name)?.asks?.length ?? 0) > 0) return undefined;
+      // Without a round, an input_required return is answered as the prompt failing: never input_required here.
+      return service.getPrompt(capabilityRequest(scope, cancel), name, args) as Promise<GetPromptResult>;
+    },
     mismatchedParamHeader(principal, name, args, headers) {
       const declared = catalog.paramHeaders(principal, name);
       return declared.length === 0 ? undefined : mismatchedParamHeader(declared, args, headers);
