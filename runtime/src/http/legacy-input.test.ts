@@ -106,7 +106,7 @@ describe('PendingInputs', () => {
     assert.equal(await registry.open(request('kit-4', settled, { sessionId: 'session-2' })), true);
     assert.equal(await registry.open(request('kit-5', settled, { sessionId: 'session-3' })), false, 'fourth of one principal');
     assert.equal(await registry.open(request('kit-6', settled, { sessionId: 'session-4', caller: bob })), true, 'another principal');
-    await registry.endSession('session-1');
+    registry.endSession('session-1');
     assert.equal(settled.length, 2);
     assert.ok(settled.every((answer) => 'error' in answer && answer.error === ANSWER_ERRORS.ended));
     registry.cancel('kit-4');

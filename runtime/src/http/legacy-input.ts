@@ -13,7 +13,7 @@
  * growing interval, until the answer is written.
  */
 import { ownerKey } from '../auth/principal.js';
-import type { PendingInputState, SessionCaller } from '../session/index.js';
+import { SessionEndedError, type PendingInputState, type SessionCaller } from '../session/index.js';
 import { ANSWER_ERRORS, checkAnswer, MAX_ANSWER_BYTES, type CheckedAnswer, type InputMethod } from './legacy-answers.js';
 
 /** The session table's part of the hand-over between instances (`PendingInputItems` implements it). */
@@ -22,7 +22,6 @@ export interface RemoteAnswers {
   answer(sessionId: string, caller: SessionCaller, requestId: string, answer: string): Promise<boolean>;
   read(sessionId: string, requestId: string): Promise<PendingInputState>;
   close(sessionId: string, requestId: string): Promise<void>;
-  closeSession(sessionId: string): Promise<void>;
 }
 
 /** Bounds of the pending requests. */
@@ -135,8 +134,9 @@ export class PendingInputs {
         entry.remote = true;
         this.#schedulePoll(entry);
       } catch (error) {
-        this.#onFailure(error);
-        this.#settle(entry, { error: ANSWER_ERRORS.unavailable });
+        // A session that ended meanwhile is not a store failure: the call gets the ended answer.
+        if (!(error instanceof SessionEndedError)) this.#onFailure(error);
+        this.#settle(entry, { error: error instanceof SessionEndedError ? ANSWER_ERRORS.ended : ANSWER_ERRORS.unavailable });
       }
     }
     return true;
@@ -167,10 +167,20 @@ export class PendingInputs {
     if (entry) this.#release(entry);
   }
 
-  /** Ends every request of a session that ended (DELETE, expiry seen on use), here and in the session table. */
-  async endSession(sessionId: string): Promise<void> {
-    for (const entry of [...this.#entries.values()]) if (entry.sessionId === sessionId) this.#settle(entry, { error: ANSWER_ERRORS.ended });
-    if (this.#remote) await this.#remote.closeSession(sessionId).catch((error: unknown) => this.#onFailure(error));
+  /**
+   * Ends every request of a session that ended (DELETE) waiting on this instance; nothing to do, and
+   * nothing looked through, when it has none here. The session table's records of the session go
+   * with the session's deletion (`DynamoSessionStore.deleteSession`), which stops the waits on other
+   * instances at their next read.
+   */
+  endSession(sessionId: string): void {
+    if (!this.#perSession.has(sessionId)) return;
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.sessionId !== sessionId) continue;
+      // Its record went with the session: nothing left to remove from the table.
+      entry.remote = false;
+      this.#settle(entry, { error: ANSWER_ERRORS.ended });
+    }
   }
 
   /** Ends every pending request (shutdown); later `open` calls are refused. */

@@ -280,7 +280,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     if (req.method === 'DELETE') {
       const ended = await context.span.step('session', () => sessions.deleteSession(sessionId, principal));
       if (!ended) return sessionNotFound();
-      await pending.endSession(sessionId);
+      pending.endSession(sessionId);
       telemetry.sessionEnded();
       return { status: 204, headers: {}, body: '' };
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ownerDigest, sha256Hex } from './ids.js';
 import { DynamoSessionStore, type DynamoSessionStoreOptions } from './index.js';
-import { countingClient, LOCAL_CREDENTIALS, ManualClock, startLocalDynamo, testPrincipal, type LocalDynamo } from './test-support.js';
+import { countingClient, LOCAL_CREDENTIALS, ManualClock, sessionStores, startLocalDynamo, testPrincipal, type LocalDynamo } from './test-support.js';
 
 const alice = testPrincipal('alice');
 const bob = testPrincipal('bob');
@@ -11,18 +11,14 @@ const init = { protocolVersion: '2025-06-18', clientInfo: { name: 'inspector', v
 
 describe('DynamoSessionStore sessions', () => {
   let dynamo: LocalDynamo;
-  const stores: DynamoSessionStore[] = [];
-  const storeOn = (local: LocalDynamo, options: Partial<DynamoSessionStoreOptions> = {}): DynamoSessionStore => {
-    const store = new DynamoSessionStore({ tableName: local.tableName, client: local.client, ...options });
-    stores.push(store);
-    return store;
-  };
+  const stores = sessionStores();
+  const storeOn = stores.on;
 
   before(async () => {
     dynamo = await startLocalDynamo();
   });
   after(async () => {
-    for (const store of stores) store.close();
+    stores.closeAll();
     await dynamo.close();
   });
 

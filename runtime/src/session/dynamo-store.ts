@@ -4,7 +4,7 @@ import { isLogLevel, type LogLevel } from '../logging/index.js';
 import { createSessionStoreClient, isConditionalCheckFailed } from './client.js';
 import { SessionStoreUnavailableError } from './errors.js';
 import { MAX_SESSION_SLOTS, newSessionId, sessionSlotOf, sha256Hex } from './ids.js';
-import { A, key, num, readString, str, type Item } from './items.js';
+import { A, key, mayHaveLinked, num, readString, str, type Item } from './items.js';
 import { boundedString, integer, seconds, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './options.js';
 import { OwnerSlots } from './owner-slots.js';
 import { PendingInputItems } from './pending-inputs.js';
@@ -315,8 +315,9 @@ export class DynamoSessionStore implements SessionStore {
 
   /**
    * Ends the session if `principal` may use it (owner and client), and removes the state documents
-   * tied to it. Any other session is left alone. Takes effect at once on this instance; other
-   * instances stop serving it within `cacheTtlSeconds`.
+   * and pending input records tied to it. One conditional delete for a session that has none (the
+   * common case: the item says so), then a query of each kind it may have. Any other session is left
+   * alone. Takes effect at once on this instance; other instances stop serving it within `cacheTtlSeconds`.
    *
    * @returns `true` when a live session of `principal` was ended; `false` when it was unknown,
    * expired, already deleted, foreign or another client's (indistinguishable, like `getSession`).
@@ -327,32 +328,35 @@ export class DynamoSessionStore implements SessionStore {
     if (slot === undefined || slot >= this.#maxSessionsPerOwner) return false;
     const idHash = sha256Hex(id);
     this.#cache.delete(idHash);
-    // The session's state documents are listed while the session is deleted (one round trip, not
-    // two); they are removed only once the delete has succeeded for this caller. The listing reads
-    // the caller's own state partition, so it reveals nothing about anyone else.
-    const listing = this.#state.listSessionState(id, principal).catch((error: unknown) => {
-      if (error instanceof SessionStoreUnavailableError) return [];
-      throw error;
+    const old = await this.#calls.deleteOwned(sessionKey(principal, slot), principal, {
+      condition: '#h = :h AND #clientId = :clientId',
+      names: { '#h': A.idHash, '#clientId': A.clientId },
+      values: { ':h': str(idHash), ':clientId': str(principal.clientId) },
     });
-    const [old, stateKeys] = await Promise.all([
-      this.#calls.deleteOwned(sessionKey(principal, slot), principal, {
-        condition: '#h = :h AND #clientId = :clientId',
-        names: { '#h': A.idHash, '#clientId': A.clientId },
-        values: { ':h': str(idHash), ':clientId': str(principal.clientId) },
-      }),
-      listing,
-    ]);
     if (old === undefined) return false;
     this.#slots.emptied(principal, slot);
-    try {
-      await this.#state.deleteItems(stateKeys, principal);
-    } catch (error) {
-      // The session itself is gone, which is what the caller asked for. Its state documents can no
-      // longer be reached through a live session and expire with TTL, so a failed cleanup is not an error.
-      if (!(error instanceof SessionStoreUnavailableError)) throw error;
-    }
+    await this.#removeLinked(id, principal, old);
     const record = parseSession(old);
     return record !== undefined && isLive(record, this.#clock());
+  }
+
+  /**
+   * Removes what was tied to a session just deleted, as far as its old item says there may be any:
+   * nothing to do (no further call) for a session that never wrote session-scoped state or waited
+   * for client input. Everything tied to a session marks it first (see `linkToSession`), so what
+   * is looked for here after the delete includes everything written before it.
+   */
+  async #removeLinked(id: string, principal: SessionCaller, old: Item): Promise<void> {
+    const cleanups: Promise<unknown>[] = [];
+    if (mayHaveLinked(old, A.stateLinked)) {
+      cleanups.push(this.#state.listSessionState(id, principal).then((keys) => this.#state.deleteItems(keys, principal)));
+    }
+    if (mayHaveLinked(old, A.inputsLinked)) cleanups.push(this.pendingInputs.closeSession(id));
+    for (const outcome of await Promise.allSettled(cleanups)) {
+      // The session itself is gone, which is what the caller asked for. What was tied to it can no
+      // longer be reached through a live session and expires with TTL, so a failed cleanup is not an error.
+      if (outcome.status === 'rejected' && !(outcome.reason instanceof SessionStoreUnavailableError)) throw outcome.reason;
+    }
   }
 
   /**

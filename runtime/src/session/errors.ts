@@ -55,3 +55,16 @@ export class StateTooLargeError extends Error {
     this.limitBytes = limitBytes;
   }
 }
+
+/**
+ * A write tied to a session (a session-scoped state document, a pending input request) found the
+ * session gone: deleted, replaced at the owner's cap, or never there. What was written for it has
+ * been removed again, so nothing outlives the session.
+ */
+export class SessionEndedError extends Error {
+  override readonly name = 'SessionEndedError';
+
+  constructor() {
+    super('the session has ended');
+  }
+}

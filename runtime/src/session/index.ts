@@ -21,6 +21,7 @@ export { DynamoSessionStore, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOpti
 export { CLIENT_DEFAULTS, createSessionStoreClient, type SessionStoreClientOptions } from './client.js';
 export { createSessionTable, type CreateSessionTableOptions } from './create-table.js';
 export {
+  SessionEndedError,
   SessionStoreUnavailableError,
   StateConflictError,
   StateTooLargeError,

@@ -24,6 +24,8 @@ export const A = {
   absoluteExpiresAt: 'absoluteExpiresAt',
   version: 'version',
   logLevel: 'logLevel',
+  stateLinked: 'stateLinked',
+  inputsLinked: 'inputsLinked',
   scope: 'scope',
   kind: 'kind',
   value: 'value',
@@ -41,6 +43,15 @@ export function str(value: string): AttributeValue {
 
 export function num(value: number): AttributeValue {
   return { N: String(value) };
+}
+
+/**
+ * What a session item says about the items tied to it, as its `stateLinked` / `inputsLinked`
+ * attribute: `false` only when the session was created without them and nothing has linked one
+ * since. An item without the attribute (written before it existed) may have any.
+ */
+export function mayHaveLinked(item: Item, name: typeof A.stateLinked | typeof A.inputsLinked): boolean {
+  return item[name]?.BOOL !== false;
 }
 
 export function readString(item: Item, name: string): string | undefined {

@@ -1,7 +1,9 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed } from './client.js';
+import { SessionEndedError } from './errors.js';
 import { sha256Hex } from './ids.js';
 import { A, itemLive, key, num, readString, str } from './items.js';
+import { linkToSession } from './session-records.js';
 import type { SessionCaller } from './store.js';
 import type { TableCalls } from './table-calls.js';
 
@@ -35,7 +37,13 @@ export class PendingInputItems {
     private readonly clock: () => number,
   ) {}
 
-  /** Records that a call of session `sessionId` waits for the answer to `requestId` until `expiresAtMs`. */
+  /**
+   * Records that a call of session `sessionId` waits for the answer to `requestId` until
+   * `expiresAtMs`, and marks the session as having pending requests (two writes).
+   *
+   * @throws SessionEndedError when the session is gone (the record is removed again).
+   * @throws SessionStoreUnavailableError when the store does not answer in time.
+   */
   async open(sessionId: string, owner: SessionCaller, requestId: string, expiresAtMs: number): Promise<void> {
     await this.calls.call('PutItem', (abortSignal) =>
       this.calls.client.send(
@@ -54,6 +62,18 @@ export class PendingInputItems {
         { abortSignal },
       ),
     );
+    // The session is marked after the record exists, so its deletion finds the record (see `linkToSession`).
+    let linked: boolean;
+    try {
+      linked = await linkToSession(this.calls, owner, sessionId, A.inputsLinked);
+    } catch (error) {
+      await this.close(sessionId, requestId).catch(() => undefined);
+      throw error;
+    }
+    if (!linked) {
+      await this.close(sessionId, requestId).catch(() => undefined);
+      throw new SessionEndedError();
+    }
   }
 
   /**
@@ -116,7 +136,10 @@ export class PendingInputItems {
     );
   }
 
-  /** Removes every pending request of a session that ended, so the instances waiting on them stop. */
+  /**
+   * Removes every pending request of a session that ended, so the instances waiting on them stop.
+   * Called by the session's deletion when its item says it may have had some.
+   */
   async closeSession(sessionId: string): Promise<void> {
     const { Items } = await this.calls.call('Query', (abortSignal) =>
       this.calls.client.send(

@@ -1,8 +1,11 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ownerKey } from '../auth/principal.js';
 import { isLogLevel } from '../logging/index.js';
-import { ownerDigest } from './ids.js';
+import { isConditionalCheckFailed } from './client.js';
+import { ownerDigest, sessionSlotOf, sha256Hex } from './ids.js';
 import { A, key, num, readIsoTime, readNumber, readString, str, type Item } from './items.js';
 import type { ClientInfo, InputCapabilities, SessionCaller, SessionOwner, SessionRecord } from './store.js';
+import type { TableCalls } from './table-calls.js';
 
 const MAX_CLIENT_INFO_FIELD = 256;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -55,8 +58,44 @@ export function sessionItem(owner: SessionOwner, slot: number, idHash: string, r
     [A.absoluteExpiresAt]: num(record.absoluteExpiresAt),
     [A.expiresAt]: num(record.expiresAt),
     [A.version]: num(record.version),
+    // Nothing is tied to a new session yet: its first state document or pending input request sets these.
+    [A.stateLinked]: { BOOL: false },
+    [A.inputsLinked]: { BOOL: false },
     ...(record.logLevel !== undefined ? { [A.logLevel]: str(record.logLevel) } : {}),
   };
+}
+
+/**
+ * Marks session `sessionId` of `owner` as having items of kind `link` tied to it, so that its
+ * deletion looks for them. One conditional update of the session item; returns `false`, writing
+ * nothing, when the slot no longer holds that session (deleted or replaced), and the caller then
+ * removes what it just tied to it. Tying an item first and marking after means that a deletion
+ * either sees the mark (and finds the item, written before it) or came first (and the mark fails).
+ *
+ * @throws SessionStoreUnavailableError when the store does not answer in time.
+ */
+export async function linkToSession(calls: TableCalls, owner: SessionOwner, sessionId: string, link: typeof A.stateLinked | typeof A.inputsLinked): Promise<boolean> {
+  const slot = sessionSlotOf(sessionId);
+  if (slot === undefined) return false;
+  try {
+    await calls.call('UpdateItem', (abortSignal) =>
+      calls.client.send(
+        new UpdateItemCommand({
+          TableName: calls.table,
+          Key: sessionKey(owner, slot),
+          UpdateExpression: 'SET #link = :true',
+          ConditionExpression: '#h = :h',
+          ExpressionAttributeNames: { '#link': link, '#h': A.idHash },
+          ExpressionAttributeValues: { ':true': { BOOL: true }, ':h': str(sha256Hex(sessionId)) },
+        }),
+        { abortSignal },
+      ),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }
 
 /** Reads a session item back; anything malformed reads as absent. */

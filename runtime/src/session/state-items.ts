@@ -1,8 +1,9 @@
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { isConditionalCheckFailed } from './client.js';
-import { StateConflictError } from './errors.js';
+import { SessionEndedError, StateConflictError } from './errors.js';
 import { newOpaqueId, isOpaqueId, ownerDigest, sha256Hex, sessionSlotOf } from './ids.js';
 import { A, assertFits, itemLive, key, num, readJson, readNumber, readString, str, toJson, type Item } from './items.js';
+import { linkToSession } from './session-records.js';
 import type { ResolvedHandle, SessionOwner, StateDocument, StateKey } from './store.js';
 import type { TableCalls } from './table-calls.js';
 
@@ -98,7 +99,26 @@ export class StateItems {
       if (isConditionalCheckFailed(error)) throw new StateConflictError(expectedVersion);
       throw error;
     }
+    // A new session-scoped document marks its session, so that the session's deletion looks for it
+    // (see `linkToSession`). A later version needs no mark: its first version made it.
+    if (fresh && stateKeyInput.sessionId !== undefined) await this.#linkOrUndo(principal, stateKeyInput.sessionId, itemKey);
     return { version };
+  }
+
+  /** Marks the session; when it is gone (or the mark cannot be made), removes the document just created. */
+  async #linkOrUndo(principal: SessionOwner, sessionId: string, itemKey: Item): Promise<void> {
+    let linked: boolean;
+    try {
+      linked = await linkToSession(this.calls, principal, sessionId, A.stateLinked);
+    } catch (error) {
+      await this.calls.deleteOwned(itemKey, principal).catch(() => undefined);
+      throw error;
+    }
+    if (linked) return;
+    // The session ended before the mark: its deletion may not have seen this document. If this
+    // removal fails too, the document still expires with the session's lifetime.
+    await this.calls.deleteOwned(itemKey, principal).catch(() => undefined);
+    throw new SessionEndedError();
   }
 
   /** See `SessionStore.mintHandle`. */

@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Principal } from '../auth/principal.js';
 import { createSessionStoreClient } from './client.js';
 import { createSessionTable } from './create-table.js';
+import { DynamoSessionStore, type DynamoSessionStoreOptions } from './dynamo-store.js';
 
 type DynaliteFactory = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
 
@@ -81,4 +82,22 @@ export function countingClient(local: Pick<LocalDynamo, 'endpoint'>): { client: 
     { step: 'initialize', name: 'countCommands' },
   );
   return { client, calls };
+}
+
+/** Session stores a suite builds on local tables, all closed at once by `closeAll` (in its `after` hook). */
+export function sessionStores(defaults: Partial<DynamoSessionStoreOptions> = {}): {
+  on(local: LocalDynamo, options?: Partial<DynamoSessionStoreOptions>): DynamoSessionStore;
+  closeAll(): void;
+} {
+  const stores: DynamoSessionStore[] = [];
+  return {
+    on(local, options = {}) {
+      const store = new DynamoSessionStore({ tableName: local.tableName, client: local.client, ...defaults, ...options });
+      stores.push(store);
+      return store;
+    },
+    closeAll() {
+      for (const store of stores.splice(0)) store.close();
+    },
+  };
 }
