@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTVerifyGetKey } from 'jose';
 import { loadConfig, type AuthConfig } from '../config/index.js';
-import { AuthenticationError, bearerToken, createTokenVerifier } from './verifier.js';
+import { AuthenticationError, bearerToken, createTokenVerifier, verifierByIssuer, type TokenVerifier } from './verifier.js';
 
 /** A JWKS endpoint on loopback whose key set a test can change, counting fetches. */
 class JwksServer {
@@ -62,6 +62,19 @@ describe('token verifier', () => {
   after(async () => {
     await jwks.stop();
   });
+
+  /** The test JWKS as a key source that counts its lookups (one per token whose signature is checked). */
+  const countedKeys = (): { keys: JWTVerifyGetKey; lookups: () => number } => {
+    const remote = createRemoteJWKSet(new URL(jwks.url));
+    let count = 0;
+    return {
+      keys: (header, token) => {
+        count += 1;
+        return remote(header, token);
+      },
+      lookups: () => count,
+    };
+  };
 
   const cognitoAccess = (claims: Record<string, unknown> = {}, key = current) =>
     new SignJWT({ token_use: 'access', client_id: 'client-a', scope: 'mcp/mcp:identity.read other/thing', 'cognito:groups': ['staff'], ...claims })
@@ -122,23 +135,86 @@ describe('token verifier', () => {
 
   test('verified tokens are remembered by hash, boundedly, and not past their expiry', async () => {
     let now = Date.now();
-    const remote = createRemoteJWKSet(new URL(jwks.url));
-    let lookups = 0;
-    const keys: JWTVerifyGetKey = (header, token) => {
-      lookups += 1;
-      return remote(header, token);
-    };
+    const { keys, lookups } = countedKeys();
     const verifier = createTokenVerifier(cognitoConfig(jwks.url), { keys, cacheEntries: 2, now: () => now });
     const tokens = [await cognitoAccess({ jti: 'a' }), await cognitoAccess({ jti: 'b' }), await cognitoAccess({ jti: 'c' })];
     for (const token of tokens) await verifier.verify(token);
-    assert.equal(lookups, 3);
+    assert.equal(lookups(), 3);
     await verifier.verify(tokens[2]!);
     await verifier.verify(tokens[1]!);
-    assert.equal(lookups, 3, 'the two newest are served from the cache');
+    assert.equal(lookups(), 3, 'the two newest are served from the cache');
     await verifier.verify(tokens[0]!);
-    assert.equal(lookups, 4, 'the oldest was evicted: the cache holds two');
+    assert.equal(lookups(), 4, 'the oldest was evicted: the cache holds two');
     now += 10 * 60 * 1000;
     await assert.rejects(verifier.verify(tokens[0]!), (error: AuthenticationError) => error.reason === 'expired', 'not served past its expiry');
+  });
+
+  test('a connection that presents the same token again is served its principal until the cache entry ends, and no longer', async () => {
+    let now = Date.now();
+    const { keys, lookups } = countedKeys();
+    const verifier = createTokenVerifier(cognitoConfig(jwks.url), { keys, cacheSeconds: 60, now: () => now });
+    const connection = {};
+    const token = await cognitoAccess({ jti: 'conn' });
+    const first = await verifier.verify(token, connection);
+    assert.equal(await verifier.verify(token, connection), first, 'the same principal, from the connection');
+    assert.equal(lookups(), 1);
+    // A token that differs (tampered signature) on the same connection is checked in full and refused.
+    const tampered = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    await assert.rejects(verifier.verify(tampered, connection), (error: AuthenticationError) => error.reason === 'signature');
+    assert.equal(lookups(), 2, 'the tampered token went through signature verification');
+    // Past the cache age (60 s) the token is verified again, keys included.
+    now += 61_000;
+    await verifier.verify(token, connection);
+    assert.equal(lookups(), 3, 'verified afresh once the cache entry ended');
+    await verifier.verify(token, connection);
+    assert.equal(lookups(), 3);
+    // Past its expiry (5 min) it is refused, whichever connection presents it.
+    now += 5 * 60 * 1000;
+    await assert.rejects(verifier.verify(token, connection), (error: AuthenticationError) => error.reason === 'expired');
+    await assert.rejects(verifier.verify(token, {}), (error: AuthenticationError) => error.reason === 'expired');
+  });
+
+  test('by issuer: each token of a connection goes to the verifier of the issuer it names, every time', async () => {
+    const calls: string[] = [];
+    const counted = (name: string, inner: TokenVerifier): TokenVerifier => ({
+      verify(token, connection) {
+        calls.push(name);
+        return inner.verify(token, connection);
+      },
+    });
+    const other = await keyPair('k-other');
+    const otherIssuer = 'https://issuer.example.com';
+    const otherVerifier = createTokenVerifier(
+      { ...cognitoConfig(jwks.url), profile: 'oidc', issuer: otherIssuer, audience: 'https://mcp.example.com/mcp', tokenTypes: [] } as AuthConfig,
+      { keys: () => importJWK(other.jwk, 'RS256') },
+    );
+    const verifier = verifierByIssuer(new Map([[otherIssuer, counted('other', otherVerifier)]]), counted('cognito', createTokenVerifier(cognitoConfig(jwks.url))));
+    const otherToken = await new SignJWT({ scope: 'mcp:identity.read' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k-other' })
+      .setIssuer(otherIssuer)
+      .setAudience('https://mcp.example.com/mcp')
+      .setSubject('user-2')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(other.privateKey);
+    const cognitoToken = await cognitoAccess();
+    const connection = {};
+    assert.equal((await verifier.verify(otherToken, connection)).subject, 'user-2');
+    assert.equal((await verifier.verify(otherToken, connection)).subject, 'user-2');
+    assert.equal((await verifier.verify(cognitoToken, connection)).subject, 'user-1');
+    assert.equal((await verifier.verify(otherToken, connection)).subject, 'user-2');
+    assert.deepEqual(calls, ['other', 'other', 'cognito', 'other']);
+    // A token naming the other issuer but signed by the Cognito key is refused by the other issuer's verifier.
+    const forged = await new SignJWT({ scope: 'mcp:identity.read' })
+      .setProtectedHeader({ alg: 'RS256', kid: current.jwk.kid! })
+      .setIssuer(otherIssuer)
+      .setAudience('https://mcp.example.com/mcp')
+      .setSubject('user-3')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(current.privateKey);
+    await assert.rejects(verifier.verify(forged, connection), (error: AuthenticationError) => error.reason === 'signature');
+    assert.equal(calls.at(-1), 'other');
   });
 
   test('bearerToken reads one Bearer credential and nothing else', () => {

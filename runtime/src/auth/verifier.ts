@@ -37,7 +37,12 @@ const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'kid_url'];
 
 /** Verifies a bearer token and returns the principal it identifies. */
 export interface TokenVerifier {
-  verify(token: string): Promise<Principal>;
+  /**
+   * @param connection - the connection (socket) the token came on, when known: a verifier may
+   *   remember the last token each connection presented, so the next request with the same token
+   *   on the same connection skips the hash lookup. Held weakly; never shared between connections.
+   */
+  verify(token: string, connection?: object): Promise<Principal>;
 }
 
 export interface VerifierOptions {
@@ -55,6 +60,12 @@ export interface VerifierOptions {
    * @default - no bound beyond `exp`
    */
   readonly maxTokenAgeSeconds?: number;
+}
+
+/** A verified token's principal, served until `until` (ms): its `exp`, or the cache age if sooner. */
+interface CachedToken {
+  readonly principal: Principal;
+  readonly until: number;
 }
 
 function stringList(value: unknown): string[] {
@@ -128,7 +139,13 @@ export function createTokenVerifier(config: AuthConfig, options: VerifierOptions
   const cacheEntries = options.cacheEntries ?? 10_000;
   const cacheMillis = (options.cacheSeconds ?? 300) * 1000;
   // Insertion-ordered map used as a bounded LRU: key is a hash of the token, never the token.
-  const cache = new Map<string, { principal: Principal; until: number }>();
+  const cache = new Map<string, CachedToken>();
+  // The last token each connection presented and its cache entry (same principal, same `until`),
+  // so a keep-alive client sending the same token again costs one string comparison instead of a
+  // SHA-256 and an LRU update. The token is compared only with what the same connection sent
+  // before, held only while that connection lives (a WeakMap on the socket), and never served past
+  // the `until` of the entry it copies: expiry and the cache's own age bound hold exactly as above.
+  const byConnection = new WeakMap<object, { token: string; entry: CachedToken }>();
 
   const toPrincipal = (payload: JWTPayload): Principal => {
     const sub = payload.sub;
@@ -184,17 +201,23 @@ export function createTokenVerifier(config: AuthConfig, options: VerifierOptions
   };
 
   return {
-    async verify(token: string): Promise<Principal> {
+    async verify(token: string, connection?: object): Promise<Principal> {
+      const current = now();
+      if (connection !== undefined) {
+        const last = byConnection.get(connection);
+        // Equal to a token this connection presented and that passed every check below.
+        if (last !== undefined && last.token === token && last.entry.until > current) return last.entry.principal;
+      }
       if (token.length === 0) throw new AuthenticationError('missing');
       if (token.length > MAX_TOKEN_BYTES) throw new AuthenticationError('oversized');
       if (!COMPACT_JWS.test(token)) throw new AuthenticationError('malformed');
       const key = hash('sha256', token, 'base64url');
-      const current = now();
       const hit = cache.get(key);
       if (hit) {
         cache.delete(key);
         if (hit.until > current) {
           cache.set(key, hit);
+          if (connection !== undefined) byConnection.set(connection, { token, entry: hit });
           return hit.principal;
         }
       }
@@ -202,7 +225,11 @@ export function createTokenVerifier(config: AuthConfig, options: VerifierOptions
       const until = Math.min(principal.expiresAt * 1000, current + cacheMillis);
       if (until > current && cacheEntries > 0) {
         if (cache.size >= cacheEntries) cache.delete(cache.keys().next().value!);
-        cache.set(key, { principal, until });
+        const entry = { principal, until };
+        cache.set(key, entry);
+        if (connection !== undefined) byConnection.set(connection, { token, entry });
+      } else if (connection !== undefined) {
+        byConnection.delete(connection);
       }
       return principal;
     },
@@ -245,15 +272,23 @@ export function bearerToken(authorization: string | undefined): string | undefin
  * @param byIssuer - verifiers keyed by exact issuer; tokens of other issuers go to `fallback`.
  */
 export function verifierByIssuer(byIssuer: ReadonlyMap<string, TokenVerifier>, fallback: TokenVerifier): TokenVerifier {
+  // Which verifier the last token of each connection went to: the same token names the same
+  // issuer, so it is not decoded again. Only the routing is remembered; the chosen verifier still
+  // checks the token (from its own cache or afresh).
+  const routed = new WeakMap<object, { token: string; verifier: TokenVerifier }>();
   return {
-    verify(token) {
+    verify(token, connection) {
+      const last = connection === undefined ? undefined : routed.get(connection);
+      if (last !== undefined && last.token === token) return last.verifier.verify(token, connection);
       let issuer: unknown;
       try {
         if (token.length <= MAX_TOKEN_BYTES) issuer = decodeJwt(token).iss;
       } catch {
         // malformed tokens are refused by the fallback with its own reason
       }
-      return (typeof issuer === 'string' ? byIssuer.get(issuer) : undefined)?.verify(token) ?? fallback.verify(token);
+      const verifier = (typeof issuer === 'string' ? byIssuer.get(issuer) : undefined) ?? fallback;
+      if (connection !== undefined) routed.set(connection, { token, verifier });
+      return verifier.verify(token, connection);
     },
   };
 }

@@ -238,7 +238,7 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
     let principal: Principal;
     try {
       if (token === undefined) throw new AuthenticationError('missing');
-      principal = await span.step('authenticate', () => deps.verifier.verify(token));
+      principal = await span.step('authenticate', () => deps.verifier.verify(token, req.socket));
     } catch (error) {
       const reason = error instanceof AuthenticationError ? error.reason : 'keys_unavailable';
       telemetry.authFailure(reason);
