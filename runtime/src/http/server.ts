@@ -480,21 +480,22 @@ export function createMcpHttpServer(deps: HttpServerDependencies): { server: Ser
         span.annotate('outcome', outcomeOf(finalStatus));
         if (record.resultType) span.annotate('result_type', record.resultType);
         span.end(finalStatus);
+        // Absent fields stay undefined: the access log reads only the fields it knows and leaves those out.
         telemetry.access({
           status: finalStatus,
           method: record.method ?? req.method ?? 'UNKNOWN',
-          ...(record.tool ? { tool: record.tool } : {}),
+          tool: record.tool || undefined,
           outcome: outcomeOf(finalStatus),
           latencyMs: Math.round((performance.now() - started) * 100) / 100,
           bytesIn: record.bytesIn,
           bytesOut: Math.max(0, req.socket.bytesWritten - bytesBefore),
-          ...(record.principalHash ? { principalHash: record.principalHash } : {}),
-          ...(record.clientId ? { clientId: record.clientId } : {}),
-          ...(record.sessionHash ? { sessionHash: record.sessionHash } : {}),
+          principalHash: record.principalHash || undefined,
+          clientId: record.clientId || undefined,
+          sessionHash: record.sessionHash || undefined,
           traceId: span.traceId,
-          ...(span.spanId ? { spanId: span.spanId } : {}),
-          ...(record.era ? { protocolEra: record.era } : {}),
-          ...(record.resultType ? { resultType: record.resultType } : {}),
+          spanId: span.spanId || undefined,
+          protocolEra: record.era || undefined,
+          resultType: record.resultType || undefined,
         });
       };
       // The slot and the access log wait for the answer to be taken, within the send deadline:

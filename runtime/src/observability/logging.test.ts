@@ -234,4 +234,13 @@ describe('access line', () => {
       assert.equal(accessLine(record, 'eu-west-1', now), JSON.stringify(present, scrubbingReplacer));
     }
   });
+
+  test('an optional field given as undefined is left out, as if it were absent', () => {
+    const now = new Date('2026-01-02T03:04:05.678Z');
+    const traceId = '1-5759e988-bd862e3fe1be46a994272793' as AccessRecord['traceId'];
+    const bare: AccessRecord = { status: 200, method: 'tools/list', outcome: 'ok', latencyMs: 2, bytesIn: 1, bytesOut: 2, traceId };
+    const spelled: AccessRecord = { ...bare, tool: undefined, principalHash: undefined, clientId: undefined, sessionHash: undefined, spanId: undefined, protocolEra: undefined, resultType: undefined };
+    assert.deepEqual(Object.keys(toAccessFields(spelled, 'eu-west-1', now)), ['time', 'status', 'method', 'outcome', 'latencyMs', 'region', 'bytesIn', 'bytesOut', 'traceId']);
+    assert.equal(accessLine(spelled, 'eu-west-1', now), accessLine(bare, 'eu-west-1', now));
+  });
 });

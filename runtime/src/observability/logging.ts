@@ -112,51 +112,59 @@ function count(value: number): number {
  * The fields of one access record, in order: time, status, method, tool, outcome, latencyMs,
  * region, bytesIn, bytesOut, principalHash, clientId, sessionHash, traceId, then for a recorded request the
  * OpenTelemetry ids otelTraceId (the same trace id as 32 hex digits) and spanId, protocolEra, resultType. Only the fields of
- * {@link AccessRecord} are read, so anything else on the object passed in is never written.
+ * {@link AccessRecord} are read, so anything else on the object passed in is never written. Absent
+ * optional fields are left out of the result (never present as `undefined`).
  */
 export function toAccessFields(record: AccessRecord, region: string, now: Date = new Date()): Record<string, unknown> {
   const status = Number.isInteger(record.status) && record.status >= 100 && record.status <= 599 ? record.status : 0;
   const latency = typeof record.latencyMs === 'number' && Number.isFinite(record.latencyMs) && record.latencyMs >= 0 ? record.latencyMs : 0;
-  const optionalHash = (value: IdentifierHash | undefined): string | undefined =>
-    value === undefined ? undefined : typeof value === 'string' && HASH.test(value) ? value : INVALID;
-  return {
+  const fields: Record<string, unknown> = {
     time: now.toISOString(),
     status,
     method: typeof record.method === 'string' && METHOD.test(record.method) ? record.method : INVALID,
-    tool: record.tool === undefined ? undefined : typeof record.tool === 'string' && TOOL_NAME.test(record.tool) ? record.tool : INVALID,
-    outcome: REQUEST_OUTCOME_SET.has(record.outcome) ? record.outcome : OTHER,
-    latencyMs: Math.round(latency * 10) / 10,
-    region,
-    bytesIn: count(record.bytesIn),
-    bytesOut: count(record.bytesOut),
-    principalHash: optionalHash(record.principalHash),
-    clientId: record.clientId === undefined ? undefined : typeof record.clientId === 'string' && CLIENT_ID.test(record.clientId) ? record.clientId : INVALID,
-    sessionHash: optionalHash(record.sessionHash),
-    traceId: isTraceId(record.traceId) ? record.traceId : INVALID,
-    otelTraceId: record.spanId !== undefined && isTraceId(record.traceId) ? toW3cTraceId(record.traceId) : undefined,
-    spanId: record.spanId === undefined ? undefined : typeof record.spanId === 'string' && SPAN_ID.test(record.spanId) ? record.spanId : INVALID,
-    protocolEra: record.protocolEra === 'modern' || record.protocolEra === 'legacy' ? record.protocolEra : undefined,
-    resultType: record.resultType === 'input_required' ? record.resultType : undefined,
   };
+  if (record.tool !== undefined) fields.tool = typeof record.tool === 'string' && TOOL_NAME.test(record.tool) ? record.tool : INVALID;
+  fields.outcome = REQUEST_OUTCOME_SET.has(record.outcome) ? record.outcome : OTHER;
+  fields.latencyMs = Math.round(latency * 10) / 10;
+  fields.region = region;
+  fields.bytesIn = count(record.bytesIn);
+  fields.bytesOut = count(record.bytesOut);
+  if (record.principalHash !== undefined) fields.principalHash = checkedHash(record.principalHash);
+  if (record.clientId !== undefined) fields.clientId = typeof record.clientId === 'string' && CLIENT_ID.test(record.clientId) ? record.clientId : INVALID;
+  if (record.sessionHash !== undefined) fields.sessionHash = checkedHash(record.sessionHash);
+  const validTraceId = isTraceId(record.traceId);
+  fields.traceId = validTraceId ? record.traceId : INVALID;
+  if (record.spanId !== undefined) {
+    if (validTraceId) fields.otelTraceId = toW3cTraceId(record.traceId);
+    fields.spanId = typeof record.spanId === 'string' && SPAN_ID.test(record.spanId) ? record.spanId : INVALID;
+  }
+  if (record.protocolEra === 'modern' || record.protocolEra === 'legacy') fields.protocolEra = record.protocolEra;
+  if (record.resultType === 'input_required') fields.resultType = record.resultType;
+  return fields;
+}
+
+function checkedHash(value: IdentifierHash): string {
+  return typeof value === 'string' && HASH.test(value) ? value : INVALID;
 }
 
 /**
- * One access record as a JSON line: the fields of {@link toAccessFields}, absent and empty ones left
- * out, every string value scrubbed exactly as {@link scrubbingReplacer} scrubs it (the keys are the
+ * One access record as a JSON line: the fields of {@link toAccessFields}, empty ones left out,
+ * every string value scrubbed exactly as {@link scrubbingReplacer} scrubs it (the keys are the
  * fixed names above, none of them token-shaped). This is the line the Powertools pipeline prints for
  * these fields (the access formatter adds nothing to them), made without it: the record is a fixed
  * set of numbers and short labels, so the per-line work Powertools does (attribute stores, deep
  * merges, environment reads for a Lambda trace id, a replacer call per value) has nothing to add.
  */
 export function accessLine(record: AccessRecord, region: string, now: Date = new Date()): string {
+  // A fresh object of this call: scrubbed in place.
   const fields = toAccessFields(record, region, now);
-  const present: Record<string, unknown> = {};
   for (const key in fields) {
     const value = fields[key];
-    if (value === undefined || value === null || value === '') continue;
-    present[key] = typeof value === 'string' ? scrubLogString(value) : value;
+    if (typeof value !== 'string') continue;
+    if (value === '') delete fields[key];
+    else fields[key] = scrubLogString(value);
   }
-  return JSON.stringify(present);
+  return JSON.stringify(fields);
 }
 
 /**
