@@ -14,8 +14,8 @@ import { createInputRounds, createRequestStateCodec, dynamoLedger, memoryLedger,
 import { FleetRateLimiter } from './limits/index.js';
 import { createMcpHttpServer, type RunningServer } from './http/server.js';
 import type { InFlightSlots } from './http/slots.js';
-import type { Telemetry } from './http/telemetry.js';
-import { createObservability, type Observability } from './observability/index.js';
+import type { RequestSpan, Telemetry } from './http/telemetry.js';
+import { createObservability, type MetaTraceContext, type Observability, type RequestTrace, type TraceAnnotationKey, type TraceId } from './observability/index.js';
 import {
   createSessionStoreClient,
   DynamoSessionStore,
@@ -102,29 +102,48 @@ function mapStoreErrors<T>(run: () => Promise<T>): Promise<T> {
   });
 }
 
+/**
+ * One request's trace as the HTTP layer sees it: methods on the prototype, so a request costs one
+ * object and one bound `step` (which the request context hands out on its own), not a closure per
+ * method.
+ */
+class RequestSpanOf implements RequestSpan {
+  constructor(
+    private readonly trace: RequestTrace,
+    private readonly observability: Observability,
+  ) {}
+
+  get traceId(): TraceId {
+    return this.trace.traceId;
+  }
+
+  get spanId(): string | undefined {
+    return this.trace.spanId;
+  }
+
+  get responseHeader(): string {
+    return this.observability.traceHeaderValue(this.trace);
+  }
+
+  continueFrom(meta: MetaTraceContext | undefined): void {
+    this.trace.continueFrom(meta);
+  }
+
+  readonly step = <T>(name: string, run: () => Promise<T>): Promise<T> => this.trace.step(name, run);
+
+  annotate(key: TraceAnnotationKey, value: string): void {
+    this.trace.annotate(key, value);
+  }
+
+  end(status: number): void {
+    this.trace.setHttp(status);
+    this.trace.end();
+  }
+}
+
 function telemetryOf(observability: Observability): Telemetry {
   return {
-    startRequest: (headers) => {
-      const trace = observability.startRequest(headers, 'mcp');
-      return {
-        get traceId() {
-          return trace.traceId;
-        },
-        get spanId() {
-          return trace.spanId;
-        },
-        get responseHeader() {
-          return observability.traceHeaderValue(trace);
-        },
-        continueFrom: (meta) => trace.continueFrom(meta),
-        step: (name, run) => trace.step(name, run),
-        annotate: (key, value) => trace.annotate(key, value),
-        end: (status) => {
-          trace.setHttp(status);
-          trace.end();
-        },
-      };
-    },
+    startRequest: (headers) => new RequestSpanOf(observability.startRequest(headers, 'mcp'), observability),
     access: (record) => {
       observability.accessLog(record);
       observability.countRequest(record.outcome, record.latencyMs);
