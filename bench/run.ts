@@ -221,6 +221,10 @@ function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[],
   if (runs.length === 0) return floors;
   const rate = (run: MethodRun | undefined) => (run ? mean(run.rounds.map((r) => r.requestsPerSecond)) : NaN);
   const errors = (run: MethodRun | undefined) => (run ? run.rounds.reduce((sum, r) => sum + r.errors, 0) : 0);
+  const cpuPerRequest = (run: MethodRun | undefined) => {
+    const responses = run ? run.rounds.reduce((sum, r) => sum + r.responses, 0) : 0;
+    return run && responses > 0 ? run.cpuMicros / responses : NaN;
+  };
   console.log(`\nEvery method of a session, ${METHOD_CONNECTIONS} connections (mean of rounds; CPU per request from process.cpuUsage() in each server's process: CPU base/R2 is the load-independent view of the same comparison)`);
   console.log('  era     method             R2 req/s  base        base req/s   R2/base  floor  R2 p50 ms  R2 p99 ms  R2 CPU µs/req  base CPU µs/req  CPU base/R2  errors R2/base');
   const seen = new Set<string>();
@@ -231,10 +235,8 @@ function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[],
     const r2 = runs.find((r) => r.server === 'R2' && r.bench === run.bench);
     const base = runs.find((r) => r.server === run.bench.baseline && r.bench === run.bench);
     const ratio = rate(r2) / rate(base);
-    const responses = r2 ? r2.rounds.reduce((sum, r) => sum + r.responses, 0) : 0;
-    const cpu = r2 && responses > 0 ? r2.cpuMicros / responses : NaN;
-    const baseResponses = base ? base.rounds.reduce((sum, r) => sum + r.responses, 0) : 0;
-    const baseCpu = base && baseResponses > 0 ? base.cpuMicros / baseResponses : NaN;
+    const cpu = cpuPerRequest(r2);
+    const baseCpu = cpuPerRequest(base);
     const p50 = r2 ? mean(r2.rounds.map((r) => r.p50Ms)) : NaN;
     const p99 = r2 ? mean(r2.rounds.map((r) => r.p99Ms)) : NaN;
     console.log(
@@ -258,6 +260,12 @@ function reportMethods(runs: readonly MethodRun[], puts: readonly PutBaseline[],
     const ratio = rate(initialize) / putRate;
     console.log(`\nBare conditional PutItem on the same dynalite store, ${METHOD_CONNECTIONS} callers, same client settings: ${putRate.toFixed(0)} writes/s (rounds ${puts.map((p) => p.writesPerSecond.toFixed(0)).join(' / ')}, errors ${puts.reduce((sum, p) => sum + p.errors, 0)})`);
     console.log(`  R2 legacy initialize (token verified, session written in one conditional PutItem): ${rate(initialize).toFixed(0)}/s = ${fixed(ratio)} × the bare write`);
+    const plain = runs.find((r) => r.server === initialize.bench.baseline && r.bench === initialize.bench);
+    const writeCpu = mean(puts.map((p) => p.clientCpuMicrosPerWrite));
+    console.log(
+      `  client CPU of one bare write: ${writeCpu.toFixed(0)} µs (rounds ${puts.map((p) => p.clientCpuMicrosPerWrite.toFixed(0)).join(' / ')}); R2 initialize ${cpuPerRequest(initialize).toFixed(0)} µs/req` +
+        (plain ? `; ${plain.server} initialize (writes nothing) ${cpuPerRequest(plain).toFixed(0)} µs/req` : ''),
+    );
     floors.push({ name: 'legacy initialize: R2 ≥ 0.8 × bare conditional PutItem', pass: ratio >= 0.8, detail: `${rate(initialize).toFixed(0)}/s / ${putRate.toFixed(0)}/s = ${fixed(ratio)}` });
   }
   console.log(`\nWhat a million authenticated tool calls cost on Fargate at list price (${task.label}; x86 Linux $${FARGATE_LIST_PRICE.vcpuHourUsd}/vCPU-h, $${FARGATE_LIST_PRICE.gbHourUsd}/GB-h, eu-west-1 and us-east-1)`);

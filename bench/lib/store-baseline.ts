@@ -1,7 +1,9 @@
 /**
  * The floor of a durable session write: bare conditional `PutItem` calls (`attribute_not_exists`,
  * a fresh key each, an item the size of a session record) against the same store the kit's server
- * uses, with the store's own client settings, from `connections` callers at once for `seconds`.
+ * uses, with the store's own client settings, from `connections` callers at once for `seconds`. It
+ * runs in the bench's own process while the servers are idle, so that process's CPU time per write
+ * is the client's cost of one durable write.
  */
 import { randomBytes } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -13,6 +15,8 @@ export interface PutBaseline {
   readonly seconds: number;
   readonly writesPerSecond: number;
   readonly errors: number;
+  /** CPU microseconds this process spent per write (the client's share of a durable write: serialise, sign, HTTP). */
+  readonly clientCpuMicrosPerWrite: number;
 }
 
 export async function runPutBaseline(options: {
@@ -43,6 +47,7 @@ export async function runPutBaseline(options: {
   try {
     // Warm the connections first, as the load runs do.
     await Promise.all(Array.from({ length: options.connections }, () => put()));
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const deadline = started + options.seconds * 1000;
     await Promise.all(
@@ -58,7 +63,9 @@ export async function runPutBaseline(options: {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { connections: options.connections, writes, seconds, writesPerSecond: writes / seconds, errors };
+    const cpu = process.cpuUsage(cpuBefore);
+    const clientCpuMicrosPerWrite = (cpu.user + cpu.system) / Math.max(1, writes + errors);
+    return { connections: options.connections, writes, seconds, writesPerSecond: writes / seconds, errors, clientCpuMicrosPerWrite };
   } finally {
     client.destroy();
   }

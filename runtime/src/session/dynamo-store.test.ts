@@ -329,6 +329,12 @@ describe('DynamoSessionStore sessions', () => {
     });
     assert.equal(record.clientInfo.name.length, 256);
     assert.deepEqual(Object.keys(record.clientInfo), ['name', 'version']);
+    // Bounded in code points, not UTF-16 units: 200 astral characters (400 units) are kept whole, 300 cut to 256.
+    const astral = await store.createSession(alice, { protocolVersion: '2025-03-26', clientInfo: { name: '😀'.repeat(200), version: '\uD800x' } });
+    assert.equal(astral.record.clientInfo.name, '😀'.repeat(200));
+    assert.equal(astral.record.clientInfo.version, '\uFFFDx', 'a lone surrogate is replaced');
+    const longer = await store.createSession(alice, { protocolVersion: '2025-03-26', clientInfo: { name: '😀'.repeat(300), version: '1' } });
+    assert.equal(longer.record.clientInfo.name, '😀'.repeat(256));
   });
 
   test('ping answers for an existing table', async () => {

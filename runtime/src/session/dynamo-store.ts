@@ -134,9 +134,11 @@ export class DynamoSessionStore implements SessionStore {
     const clientCapabilities = boundInputCapabilities(init.clientCapabilities);
     const owner = ownerKey(principal);
     let id = '';
+    let idHash = '';
     let record: SessionRecord | undefined;
     await this.#slots.place(principal, (slot) => {
       id = newSessionId(slot);
+      idHash = sha256Hex(id);
       const now = this.#clock();
       const absoluteExpiresAt = now + this.#absoluteMs;
       const idleExpiresAt = Math.min(now + this.#idleMs, absoluteExpiresAt);
@@ -155,10 +157,9 @@ export class DynamoSessionStore implements SessionStore {
         expiresAt: Math.ceil(idleExpiresAt / 1000),
         version: 1,
       };
-      const idHash = sha256Hex(id);
       return { item: sessionItem(principal, slot, idHash, record), occupant: { idHash, createdAt: now, idleExpiresAt, absoluteExpiresAt } };
     });
-    this.#cache.set(sha256Hex(id), record!);
+    this.#cache.set(idHash, record!);
     return { id, record: record! };
   }
 

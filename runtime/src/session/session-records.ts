@@ -165,8 +165,9 @@ export function boundClientInfo(info: ClientInfo | undefined): ClientInfo {
 
 function cut(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return undefined;
-  const codePoints = Array.from(value);
-  const bounded = codePoints.length > MAX_CLIENT_INFO_FIELD ? codePoints.slice(0, MAX_CLIENT_INFO_FIELD).join('') : value;
+  // A string of at most MAX UTF-16 units has at most MAX code points: only a longer one is split.
+  const codePoints = value.length > MAX_CLIENT_INFO_FIELD ? Array.from(value) : undefined;
+  const bounded = codePoints !== undefined && codePoints.length > MAX_CLIENT_INFO_FIELD ? codePoints.slice(0, MAX_CLIENT_INFO_FIELD).join('') : value;
   return bounded.replace(LONE_SURROGATE, '\uFFFD');
 }
 
