@@ -96,28 +96,48 @@ describe('the memo keeps only what it can key exactly', () => {
     assert.equal(memo.size, 0);
   });
 
-  test('never for content outside the wire shape: a field the wire drops is still filtered and counted', async () => {
+  test('a field the wire drops is part of the key, and still filtered and counted on a hit', async () => {
     const filter = counted();
     const memo = createContentFilter(filter);
     const blocks = [{ type: 'text', text: 'hello', note: 'AKIAIOSFODNN7EXAMPLE' }] as unknown as ContentBlock[];
-    for (let round = 0; round < 2; round += 1) {
+    const expected = await real.apply({ content: blocks }, PROFILES[0]!, signal);
+    assert.ok(Object.keys(expected.redactions).length > 0, 'the filter counts the extra field');
+    for (let round = 0; round < 3; round += 1) {
       const got = await memo.apply(blocks, PROFILES[0]!, signal);
-      const expected = await real.apply({ content: blocks }, PROFILES[0]!, signal);
+      assert.deepEqual(got.content, expected.result.content);
       assert.deepEqual(got.redactions, expected.redactions);
-      assert.ok(Object.keys(got.redactions).length > 0, 'the extra field was filtered');
     }
-    assert.equal(filter.calls, 2);
-    assert.equal(memo.size, 0);
+    assert.equal(filter.calls, 1);
+    const other = [{ type: 'text', text: 'hello', note: 'nothing here' }] as unknown as ContentBlock[];
+    assert.deepEqual((await memo.apply(other, PROFILES[0]!, signal)).redactions, {}, 'another value of the field is another key');
   });
 
-  test('never for a class instance or a block with a getter', async () => {
+  test('never for values that are not strings, class instances or other prototypes', async () => {
     const filter = counted();
     const memo = createContentFilter(filter);
     const instance = Object.assign(new (class Block {})(), { type: 'text', text: 'a' }) as unknown as ContentBlock;
-    const withGetter = Object.defineProperty({ type: 'text', text: 'a' }, 'extra', { enumerable: true, get: () => 'b' }) as unknown as ContentBlock;
-    await memo.apply([instance], PROFILES[0]!, signal);
-    await memo.apply([withGetter], PROFILES[0]!, signal);
+    const annotated = { type: 'text', text: 'a', annotations: { audience: ['user'] } } as unknown as ContentBlock;
+    const numeric = { type: 'text', text: 'a', priority: 1 } as unknown as ContentBlock;
+    const inherited = Object.create({ text: 'AKIAIOSFODNN7EXAMPLE' }, { type: { value: 'text', enumerable: true } }) as ContentBlock;
+    for (const block of [instance, annotated, numeric, inherited]) {
+      for (let round = 0; round < 2; round += 1) {
+        const got = await memo.apply([block], PROFILES[0]!, signal);
+        const expected = await real.apply({ content: [block] }, PROFILES[0]!, signal);
+        assert.deepEqual(got.content, expected.result.content);
+      }
+    }
     assert.equal(memo.size, 0);
+    assert.equal(filter.calls, 8);
+  });
+
+  test('a getter is read once: what is kept is the answer for the value that was keyed', async () => {
+    const memo = createContentFilter(real);
+    let reads = 0;
+    const shifting = Object.defineProperty({ type: 'text' }, 'text', { enumerable: true, get: () => (reads += 1) % 2 === 1 ? 'plain' : 'AKIAIOSFODNN7EXAMPLE' }) as ContentBlock;
+    for (let round = 0; round < 4; round += 1) {
+      const got = await memo.apply([shifting], PROFILES[0]!, signal);
+      assert.ok(!JSON.stringify(got.content).includes('AKIAIOSFODNN7EXAMPLE'), `round ${round}`);
+    }
   });
 
   test('nothing is kept when the filter throws; an aborted call throws on a hit too', async () => {

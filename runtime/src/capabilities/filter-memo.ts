@@ -7,9 +7,11 @@
  * rules; never a remote moderation such as the Bedrock guardrail, which may change its verdict at
  * any time), its answer for the same content and profile is the same, and is kept here:
  *
- * - keyed by a SHA-256 digest of the exact content (its JSON text) and of the profile;
- * - only for content that is exactly in wire shape (plain objects with exactly the fields the wire
- *   keeps, all strings), so that the digest covers every field the filter reads and counts;
+ * - keyed by the exact content and the profile: every key and string of every block, length-prefixed
+ *   (no digest, so no two contents can share a key), held within the byte bound;
+ * - only for content of plain objects of strings (an embedded `resource` one level down), so that
+ *   the key covers every field the filter reads and counts; the filter is given a copy taken from
+ *   the keyed values, so what is kept is its answer for exactly that key;
  * - bounded in entries and in bytes (least recently used first out), no entry larger than a share
  *   of the bound, nothing kept when the filter throws (a limit, an abort): the next call filters again.
  *
@@ -17,10 +19,9 @@
  * as fresh copies, so no caller shares the stored ones), the same redaction counts and the same
  * verdict. Tool-call results are never kept here.
  */
-import { createHash } from 'node:crypto';
 import type { OutputFilter } from '../tools/invoke.js';
 import type { OutputFilterProfile } from '../tools/definition.js';
-import { wireContentBlock, type ContentBlock } from './content.js';
+import type { ContentBlock } from './content.js';
 
 /** What the filter answered for one content and profile. */
 export interface FilterOutcome {
@@ -45,34 +46,39 @@ function isPlain(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Whether `value` is a plain object with exactly the keys of `wire`, each holding the identical string (or, for `resource`, such an object). */
-function sameAsWire(value: unknown, wire: Readonly<Record<string, unknown>>): boolean {
-  if (!isPlain(value)) return false;
-  let keys = 0;
+/**
+ * The exact text of a plain object of strings (one level of nesting for an embedded `resource`):
+ * every own key and value, length-prefixed in the order they come, so that two objects have the
+ * same text only when they hold the same keys with the same strings. `undefined` for anything else
+ * (another prototype, a value that is not a string), which is then not memoized.
+ */
+function exactText(value: unknown, nested: boolean): string | undefined {
+  if (!isPlain(value)) return undefined;
+  let text = '{';
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    keys += 1;
-    const expected = wire[key];
-    if (expected === undefined) return false;
-    if (typeof expected === 'string') {
-      if (value[key] !== expected) return false;
-    } else if (!sameAsWire(value[key], expected as Record<string, unknown>)) return false;
+    const item = value[key];
+    let part: string | undefined;
+    if (typeof item === 'string') part = `${item.length}:${item}`;
+    else if (nested && key === 'resource') part = exactText(item, false);
+    if (part === undefined) return undefined;
+    text += `${key.length}:${key}${part}`;
   }
-  return keys === Object.keys(wire).length;
+  return `${text}}`;
 }
 
-/** The blocks' JSON text, when every block is exactly in wire shape; else `undefined` (not memoizable). */
-function wireText(blocks: readonly unknown[]): string | undefined {
-  const wire: ContentBlock[] = [];
+/** The memo key of `blocks` under `profile`, or `undefined` when the blocks are not plain strings (see `exactText`). */
+function keyOf(blocks: readonly unknown[], profile: OutputFilterProfile): string | undefined {
+  let key = `${profile.redactPersonalData ? 1 : 0}${profile.moderate ? 1 : 0}${blocks.length}`;
   for (const block of blocks) {
-    const shaped = wireContentBlock(block);
-    if (!shaped || !sameAsWire(block, shaped)) return undefined;
-    wire.push(shaped);
+    const text = exactText(block, true);
+    if (text === undefined) return undefined;
+    key += text;
   }
-  return JSON.stringify(wire);
+  return key;
 }
 
-/** A fresh copy of stored blocks (wire-shaped by construction: only strings and one nested object). */
+/** A fresh copy of blocks known to be plain strings (one nested `resource` object at most). */
 function copyBlocks(blocks: readonly ContentBlock[]): ContentBlock[] {
   return blocks.map((block) => (block.type === 'resource' ? { ...block, resource: { ...block.resource } } : { ...block }));
 }
@@ -105,9 +111,8 @@ export function createContentFilter(filter: OutputFilter, options: FilterMemoOpt
     },
     async apply(blocks, profile, signal) {
       if (filter.deterministic !== true) return filtered(blocks, profile, signal);
-      const text = wireText(blocks);
-      if (text === undefined) return filtered(blocks, profile, signal);
-      const key = createHash('sha256').update(`${profile.redactPersonalData ? 1 : 0}${profile.moderate ? 1 : 0}\n`).update(text).digest('base64');
+      const key = keyOf(blocks, profile);
+      if (key === undefined) return filtered(blocks, profile, signal);
       const kept = entries.get(key);
       if (kept) {
         // What the filter does first, as it would for this call.
@@ -116,13 +121,13 @@ export function createContentFilter(filter: OutputFilter, options: FilterMemoOpt
         entries.set(key, kept);
         return { content: copyBlocks(kept.outcome.content), redactions: { ...kept.outcome.redactions }, blocked: kept.outcome.blocked };
       }
-      const outcome = await filtered(blocks, profile, signal);
-      const out = wireText(outcome.content);
-      const size = text.length + (out?.length ?? 0);
-      // Only an outcome that is itself plain wire-shaped strings is kept (it is copied out on a hit).
-      if (out !== undefined && size <= maxChars / 8) {
-        const stored: FilterOutcome = { content: copyBlocks(outcome.content), redactions: { ...outcome.redactions }, blocked: outcome.blocked };
-        entries.set(key, { outcome: stored, chars: size });
+      // The filter reads a copy taken from the keyed values, so that what is kept is the answer for exactly that key.
+      const input = copyBlocks(blocks);
+      const outcome = await filtered(input, profile, signal);
+      const size = key.length + (keyOf(outcome.content, profile)?.length ?? Infinity);
+      // Only an outcome that is itself plain strings is kept (it is copied out on a hit), and only one within an eighth of the bound.
+      if (keyOf(input, profile) === key && size <= maxChars / 8) {
+        entries.set(key, { outcome: { content: copyBlocks(outcome.content), redactions: { ...outcome.redactions }, blocked: outcome.blocked }, chars: size });
         chars += size;
         for (const [oldest, entry] of entries) {
           if (entries.size <= maxEntries && chars <= maxChars) break;

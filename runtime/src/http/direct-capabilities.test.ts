@@ -16,6 +16,7 @@ import { HOSTILE_MUTATIONS, plainInvokeDependencies, requestOf, routeOf, testSco
 import { PendingInputs } from './legacy-input.js';
 import { serveLegacyRequest, type LegacySession } from './legacy-serve.js';
 import type { DirectReply } from './reply.js';
+import { hasMalformedParams } from './params.js';
 import { safeSdkResponse } from './sdk-errors.js';
 
 // Every resources/read and prompts/get the direct path takes must get exactly the bytes the SDK
@@ -166,6 +167,7 @@ async function assertTakenAndSame(era: Era, body: unknown, headers: Record<strin
   }
   const mine = await directAnswer(era, body, headers, principal);
   assert.ok(mine, 'the direct path takes the request');
+  assert.equal(hasMalformedParams(body, era), false, 'its params satisfy the schema (the endpoint does not check them again)');
   await assertSameAsSdk(mine, await sdkAnswer(era, body, headers, principal));
   return mine;
 }
@@ -359,6 +361,19 @@ describe('hostile shapes: whatever the direct path takes, the SDK path answers t
   const mutations: Array<(body: Record<string, unknown>) => unknown> = [
     ...HOSTILE_MUTATIONS,
     (body) => ({ ...body, id: Number.MAX_SAFE_INTEGER }),
+    ...[
+      { name: 'c', version: '1', title: 5 },
+      { name: 'c', version: '1', icons: 'x' },
+      { name: 'c' },
+      { name: 'c', version: '1', title: 'T', websiteUrl: 'https://example.com' },
+    ].map((clientInfo) => (body: Record<string, unknown>) => {
+      const params = body.params as { _meta?: Record<string, unknown> };
+      return params._meta ? { ...body, params: { ...params, _meta: { ...params._meta, 'io.modelcontextprotocol/clientInfo': clientInfo } } } : body;
+    }),
+    ...[{ roots: 5 }, { elicitation: { form: {} }, sampling: {}, experimental: { x: { y: 1 } } }, { roots: { listChanged: 'yes' } }].map((capabilities) => (body: Record<string, unknown>) => {
+      const params = body.params as { _meta?: Record<string, unknown> };
+      return params._meta ? { ...body, params: { ...params, _meta: { ...params._meta, 'io.modelcontextprotocol/clientCapabilities': capabilities } } } : body;
+    }),
     (body) => {
       const params = body.params as { arguments?: Record<string, unknown> };
       return params.arguments ? { ...body, params: { ...params, arguments: Object.assign(Object.create(null) as object, params.arguments) } } : body;
@@ -377,6 +392,7 @@ describe('hostile shapes: whatever the direct path takes, the SDK path answers t
         const mine = await directAnswer(era, body, headers, alice);
         if (!mine) continue;
         taken += 1;
+        assert.equal(hasMalformedParams(body, era), false, 'its params satisfy the schema (the endpoint does not check them again)');
         await assertSameAsSdk(mine, await sdkAnswer(era, body, headers, alice));
       }
       assert.ok(taken >= 3, 'the unmutated request and some mutations are taken');

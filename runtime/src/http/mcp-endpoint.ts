@@ -293,14 +293,15 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     await sessions.touchSession(sessionId, record);
     const answered = await routeAnswers(pending, sessionId, principal, context.parsedBody);
     if (answered) return answered;
-    if (hasMalformedParams(context.parsedBody, 'legacy')) return invalidParams(context.parsedBody);
+    // A client that asked for logs gets its calls, reads and gets on the SDK's stream, where log
+    // notifications travel. A plain tools/list carries no logs: its direct answer is the same at any level.
+    const read = !call && record.logLevel === undefined ? legacyDirectCapability(context.parsedBody, req.headers) : undefined;
+    // The params of a request in the direct shape satisfy its schema by construction (direct-capabilities.ts).
+    if (!read && hasMalformedParams(context.parsedBody, 'legacy')) return invalidParams(context.parsedBody);
     const logging: SessionScope = {
       ...(record.logLevel !== undefined ? { logLevel: record.logLevel } : {}),
       setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(sessionId, principal, level)),
     };
-    // A client that asked for logs gets its calls, reads and gets on the SDK's stream, where log
-    // notifications travel. A plain tools/list carries no logs: its direct answer is the same at any level.
-    const read = !call && record.logLevel === undefined ? legacyDirectCapability(context.parsedBody, req.headers) : undefined;
     return (
       (call && record.logLevel === undefined && (await direct(call, context, 'legacy'))) ||
       (read && (await capabilities.serve(read, context, context.disconnected, 'legacy'))) ||
@@ -313,13 +314,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     const mismatch = paramHeaderMismatch(req, context, route);
     if (mismatch) return mismatch;
     if (isListen(route, context.parsedBody)) return listen(req, context, context.parsedBody);
-    if (hasMalformedParams(context.parsedBody, 'modern')) return invalidParams(context.parsedBody);
+    const read = modernDirectCapability(route, context.parsedBody, req.headers);
+    if (!read && hasMalformedParams(context.parsedBody, 'modern')) return invalidParams(context.parsedBody);
     const call = modernDirectCall(route, context.parsedBody, req.headers);
     const answered = call && (await direct(call, context, 'modern'));
     if (answered) return answered;
     const listed = answers.modernRequest(route, context.parsedBody, req.headers, context.principal);
     if (listed) return listed;
-    const read = !call ? modernDirectCapability(route, context.parsedBody, req.headers) : undefined;
     const served = read && (await capabilities.serve(read, context, context.disconnected, 'modern'));
     if (served) return served;
     return safeSdkResponse(
