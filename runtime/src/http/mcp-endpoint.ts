@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import {
-  classifyInboundRequest,
   createMcpHandler,
   type AuthInfo,
   type InboundClassificationOutcome,
@@ -13,6 +12,7 @@ import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispa
 import { batchingAllowed } from './batch.js';
 import { createDirectAnswers, legacyByShape } from './direct-answers.js';
 import { createDirectCapabilities, legacyDirectCapability, modernDirectCapability } from './direct-capabilities.js';
+import { createRouteClassifier } from './direct-route.js';
 import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type DirectToolCall } from './direct-call.js';
 import { routeAnswers } from './legacy-route.js';
 import type { PendingInputs } from './legacy-input.js';
@@ -169,6 +169,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   const serving = { factory: dispatch.factory, pending, screenSampling: options.input.screenSampling, maxRequestBodySize: options.maxBodyBytes };
   const answers = createDirectAnswers(dispatch);
   const capabilities = createDirectCapabilities(dispatch);
+  const routes = createRouteClassifier();
 
   /**
    * SEP-2243: a 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments is
@@ -335,19 +336,14 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
         // What `isLegacyRequest` decides, from the same classifier, without building a web request.
         // A plain legacy tools/call, and any plain request without an envelope claim, is legacy to
         // that classifier by construction (see `legacyDirectCall`, `legacyByShape`), so it is not
-        // run for the most common legacy requests.
+        // run for the most common legacy requests; nor for a plain modern request whose envelope it
+        // has already accepted (see `direct-route.ts`).
         let route: InboundClassificationOutcome | undefined;
         let legacyCall: DirectToolCall | undefined;
         if (req.method === 'POST') {
           legacyCall = legacyDirectCall(context.parsedBody, req.headers);
           if (!legacyCall && !legacyByShape(context.parsedBody, req.headers)) {
-            route = classifyInboundRequest({
-              httpMethod: 'POST',
-              protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),
-              mcpMethodHeader: headerOf(req, 'mcp-method'),
-              mcpNameHeader: headerOf(req, 'mcp-name'),
-              body: context.parsedBody,
-            });
+            route = routes.classify(context.parsedBody, req.headers);
           }
         }
         if (route === undefined || route.kind === 'legacy') {
