@@ -379,7 +379,11 @@ export class DynamoSessionStore implements SessionStore {
    *
    * @param value any JSON-serializable value.
    * @returns the new version (`expectedVersion + 1`).
+   * A new document tied to a session (`key.sessionId`) also marks the session, so that its deletion
+   * removes the document (a second write); the session must still be there.
+   *
    * @throws StateConflictError when the stored version is not `expectedVersion`.
+   * @throws SessionEndedError when `key.sessionId` names a session of `principal` that is gone (nothing is kept).
    * @throws StateTooLargeError when the item would exceed the store's item size limit (checked before writing).
    * @throws TypeError when `value` is not JSON-serializable; RangeError when `key` or `expectedVersion` is malformed.
    * @throws SessionStoreUnavailableError when the store does not answer in time.

@@ -83,7 +83,10 @@ export interface CreatedSession {
 export interface StateKey {
   /** `^[A-Za-z0-9_.:-]{1,128}$`, e.g. the tool's name. */
   readonly scope: string;
-  /** Ties the document to one session; it then expires with the session's absolute lifetime. */
+  /**
+   * Ties the document to one live session of the owner; it goes when the session is deleted and
+   * otherwise expires with the session's absolute lifetime.
+   */
   readonly sessionId?: string;
 }
 
