@@ -123,9 +123,9 @@ function headersOf(era: Era, method: string, params: Params): Record<string, str
  * The 2025-era SDK answer: the stateless fallback and the kit's legacy serving (a fresh server
  * re-initialized from the session, what the endpoint calls) must agree; the first is returned.
  */
-async function legacySdk(request: Request, options: { authInfo: AuthInfo; parsedBody: unknown }): Promise<Response> {
+async function legacySdk(request: Request, options: { authInfo: AuthInfo; parsedBody: unknown }, protocolVersion = '2025-11-25'): Promise<Response> {
   const principal = scopeOfAuth(options.authInfo).principal;
-  const session: LegacySession = { id: 'session-1', caller: principal, protocolVersion: '2025-11-25', clientCapabilities: {}, clientInfo: { name: 'c', version: '1' }, notAfter: Date.now() + 60_000 };
+  const session: LegacySession = { id: 'session-1', caller: principal, protocolVersion, clientCapabilities: {}, clientInfo: { name: 'c', version: '1' }, notAfter: Date.now() + 60_000 };
   const sdk = await stateless(request.clone(), options);
   const kit = await serveLegacyRequest(serving, request, { ...options, session });
   const [a, b] = [await sdk.text(), await kit.text()];
@@ -231,6 +231,22 @@ describe('direct resources/read and prompts/get answer exactly as the SDK path d
       await assertTakenAndSame(era, bodyOf(era, 'resources/read', params, 0), headers, alice);
       const { jsonrpc, id, method, params: p } = bodyOf(era, 'resources/read', params);
       await assertTakenAndSame(era, { params: p, method, id, jsonrpc }, headers, alice);
+    });
+  }
+});
+
+describe('sessions of every 2025-era revision get the same bytes', () => {
+  for (const version of ['2025-06-18', '2025-03-26', '2024-11-05']) {
+    test(`a session negotiated at ${version}`, async () => {
+      const headers = { ...LEGACY_HEADERS, 'mcp-protocol-version': version };
+      for (const params of [{ uri: 'docs://documents/onboarding' }, { uri: 'test://bytes' }, { uri: 'docs://documents/nope' }, { name: 'rich_prompt', arguments: { topic: 'x' } }, { name: 'summarize_document', arguments: { id: 'onboarding' } }]) {
+        const method = 'uri' in params ? 'resources/read' : 'prompts/get';
+        const body = bodyOf('legacy', method, params);
+        const mine = await directAnswer('legacy', body, headers, alice);
+        assert.ok(mine, 'the direct path takes it');
+        const scope = testScope(alice);
+        await assertSameAsSdk(mine, await safeSdkResponse(await legacySdk(requestOf(headers), { authInfo: toAuthInfo(scope), parsedBody: body }, version), scope.correlationId));
+      }
     });
   }
 });
