@@ -6,7 +6,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { ownerKey } from '../auth/principal.js';
 import { JSON_RPC, jsonRpcError } from '../errors/index.js';
-import { isSessionId, SessionStoreUnavailableError, type SessionRecord, type SessionStore } from '../session/index.js';
+import { SessionStoreUnavailableError, type SessionRecord, type SessionStore } from '../session/index.js';
 import { ListenSlots, releasingWhenDone } from '../subscriptions/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
@@ -20,6 +20,7 @@ import { serveLegacyRequest, type LegacySession, type SamplingScreen } from './l
 import { hasMalformedParams } from './params.js';
 import { jsonReply, type DirectReply, type McpReply } from './reply.js';
 import { safeSdkResponse } from './sdk-errors.js';
+import { SessionKeys } from './session-keys.js';
 import type { HttpRequestContext, McpEndpoint } from './server.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -170,6 +171,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   const answers = createDirectAnswers(dispatch);
   const capabilities = createDirectCapabilities(dispatch);
   const routes = createRouteClassifier();
+  const sessionKeys = new SessionKeys((value) => telemetry.hash(value));
 
   /**
    * SEP-2243: a 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments is
@@ -275,8 +277,9 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     }
     // Only the shape of an id this kit mints is looked up (or hashed for the log): anything else,
     // a JWT-shaped value included, is answered like an unknown session.
-    if (!isSessionId(sessionId)) return sessionNotFound();
-    context.record.sessionHash = telemetry.hash(sessionId);
+    const named = sessionKeys.of(sessionId, req.socket);
+    if (!named) return sessionNotFound();
+    context.record.sessionHash = named.logHash;
 
     if (req.method === 'DELETE') {
       const ended = await context.span.step('session', () => sessions.deleteSession(sessionId, principal));
@@ -286,12 +289,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
       return { status: 204, headers: {}, body: '' };
     }
 
-    const record = await context.span.step('session', () => sessions.getSession(sessionId, principal));
+    const record = await context.span.step('session', () => sessions.getSession(named.key, principal));
     if (!record) return sessionNotFound();
     if (Array.isArray(context.parsedBody) && !batchingAllowed(record.protocolVersion)) {
       return jsonReply(400, jsonRpcError(null, JSON_RPC.invalidRequest, 'Invalid request: this protocol revision has no batches.'));
     }
-    await sessions.touchSession(sessionId, record);
+    await sessions.touchSession(named.key, record);
     const answered = await routeAnswers(pending, sessionId, principal, context.parsedBody);
     if (answered) return answered;
     // A client that asked for logs gets its calls, reads and gets on the SDK's stream, where log

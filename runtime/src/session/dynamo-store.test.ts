@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ownerDigest, sha256Hex } from './ids.js';
+import { ownerDigest, SessionIdKey, sha256Hex } from './ids.js';
 import { DynamoSessionStore, type DynamoSessionStoreOptions } from './index.js';
 import { countingClient, LOCAL_CREDENTIALS, ManualClock, sessionStores, startLocalDynamo, testPrincipal, type LocalDynamo } from './test-support.js';
 
@@ -73,6 +73,34 @@ describe('DynamoSessionStore sessions', () => {
     assert.equal(await store.getSession(id, lookalike), undefined);
     assert.equal(await store.deleteSession(id, lookalike), false);
     assert.notEqual(await store.getSession(id, owner), undefined);
+  });
+
+  test('a session key is checked exactly like its id: owner, client, expiry and deletion on every read', async () => {
+    // GIVEN a session of alice, read by key from a cached store
+    const clock = new ManualClock();
+    const store = storeOn(dynamo, { clock: clock.read, idleTimeoutSeconds: 60, touchIntervalSeconds: 10 });
+    const { id } = await store.createSession(alice, init);
+    const key = SessionIdKey.of(id);
+    assert.ok(key);
+    assert.equal(key.idHash, sha256Hex(id));
+    assert.equal(Object.isFrozen(key), true);
+    // WHEN / THEN
+    assert.deepEqual(await store.getSession(key, alice), await store.getSession(id, alice));
+    assert.equal(await store.getSession(key, bob), undefined, 'foreign');
+    assert.equal(await store.getSession(key, { ...alice, clientId: 'other-client' }), undefined, 'another client');
+    clock.advance(20_000);
+    const record = await store.getSession(key, alice);
+    assert.ok(record);
+    assert.equal(await store.touchSession(key, record), true, 'touched by key');
+    assert.equal(await store.deleteSession(id, alice), true);
+    assert.equal(await store.getSession(key, alice), undefined, 'deleted');
+    const { id: second } = await store.createSession(alice, init);
+    const secondKey = SessionIdKey.of(second);
+    assert.ok(secondKey);
+    clock.advance(61_000);
+    assert.equal(await store.getSession(secondKey, alice), undefined, 'idle-expired');
+    assert.equal(SessionIdKey.of('not-an-id'), undefined);
+    assert.equal(SessionIdKey.of(`${'A'.repeat(43)}00x`), undefined);
   });
 
   test('expires after the idle timeout, checked on read', async () => {

@@ -3,7 +3,7 @@ import { ownerKey } from '../auth/principal.js';
 import { isLogLevel, type LogLevel } from '../logging/index.js';
 import { createSessionStoreClient, isConditionalCheckFailed } from './client.js';
 import { SessionStoreUnavailableError } from './errors.js';
-import { MAX_SESSION_SLOTS, newSessionId, sessionSlotOf, sha256Hex } from './ids.js';
+import { MAX_SESSION_SLOTS, newSessionId, sessionIdKey, sessionSlotOf, sha256Hex, type SessionIdKey } from './ids.js';
 import { A, key, mayHaveLinked, num, readString, str, type Item } from './items.js';
 import { boundedString, integer, seconds, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './options.js';
 import { OwnerSlots } from './owner-slots.js';
@@ -172,10 +172,10 @@ export class DynamoSessionStore implements SessionStore {
    *
    * @throws SessionStoreUnavailableError when the store does not answer in time.
    */
-  async getSession(id: string, principal: SessionCaller): Promise<SessionRecord | undefined> {
-    const slot = sessionSlotOf(id);
-    if (slot === undefined || slot >= this.#maxSessionsPerOwner) return undefined;
-    const idHash = sha256Hex(id);
+  async getSession(id: string | SessionIdKey, principal: SessionCaller): Promise<SessionRecord | undefined> {
+    const key = sessionIdKey(id);
+    if (key === undefined || key.slot >= this.#maxSessionsPerOwner) return undefined;
+    const { slot, idHash } = key;
     const now = this.#clock();
     const cached = this.#cache.get(idHash);
     if (cached !== undefined) {
@@ -210,12 +210,12 @@ export class DynamoSessionStore implements SessionStore {
    * @returns whether a write happened.
    * @throws SessionStoreUnavailableError when the store does not answer in time.
    */
-  async touchSession(id: string, record: SessionRecord): Promise<boolean> {
-    const slot = sessionSlotOf(id);
-    if (slot === undefined) return false;
+  async touchSession(id: string | SessionIdKey, record: SessionRecord): Promise<boolean> {
+    const key = sessionIdKey(id);
+    if (key === undefined) return false;
     const now = this.#clock();
     if (now - record.lastUsedAt < this.#touchIntervalMs || !isLive(record, now)) return false;
-    const idHash = sha256Hex(id);
+    const { slot, idHash } = key;
     const idleExpiresAt = Math.min(now + this.#idleMs, record.absoluteExpiresAt);
     const touched: SessionRecord = {
       ...record,

@@ -50,6 +50,39 @@ export function sessionSlotOf(value: unknown): number | undefined {
   return Number.parseInt(value.slice(43), 36);
 }
 
+/**
+ * A session id whose shape has been checked and whose digests are computed once, by the constructor
+ * from the id itself (an instance cannot hold a slot or digest of another id). The endpoint keeps
+ * the last one per connection, so a keep-alive client's requests do not digest the same id again;
+ * the store still checks liveness, owner, client and expiry on every request.
+ */
+export class SessionIdKey {
+  /** The owner slot the id names. */
+  readonly slot: number;
+  /** SHA-256 of the whole id: the cache key, and what the slot's item must hold. */
+  readonly idHash: string;
+
+  private constructor(
+    readonly id: string,
+    slot: number,
+  ) {
+    this.slot = slot;
+    this.idHash = sha256Hex(id);
+    Object.freeze(this);
+  }
+
+  /** The key of `value` if it has the shape of an id minted by {@link newSessionId}; `undefined` otherwise. */
+  static of(value: unknown): SessionIdKey | undefined {
+    const slot = sessionSlotOf(value);
+    return slot === undefined ? undefined : new SessionIdKey(value as string, slot);
+  }
+}
+
+/** The key of `id`, checked and digested unless it already is one. */
+export function sessionIdKey(id: string | SessionIdKey): SessionIdKey | undefined {
+  return id instanceof SessionIdKey ? id : SessionIdKey.of(id);
+}
+
 /** Whether `value` has the shape of a session id minted by {@link newSessionId} (checked before any lookup). */
 export function isSessionId(value: unknown): value is string {
   return sessionSlotOf(value) !== undefined;

@@ -3,7 +3,7 @@
  * Everything outside this folder imports from here.
  */
 export { SESSION_TABLE, SESSION_TABLE_ACTIONS } from './table-schema.js';
-export { isSessionId } from './ids.js';
+export { isSessionId, SessionIdKey } from './ids.js';
 export type {
   ClientInfo,
   InputCapabilities,

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import type { LogLevel } from '../logging/index.js';
+import type { SessionIdKey } from './ids.js';
 
 /** The part of a principal that owns sessions, handles and state: issuer and subject, compared exactly. */
 export type SessionOwner = Pick<Principal, 'issuer' | 'subject'>;
@@ -121,9 +122,9 @@ export interface SessionStore {
    * The live session `id` if `principal` owns it and its token is of the client that opened it;
    * `undefined` when unknown, expired, deleted, foreign or another client's.
    */
-  getSession(id: string, principal: SessionCaller): Promise<SessionRecord | undefined>;
+  getSession(id: string | SessionIdKey, principal: SessionCaller): Promise<SessionRecord | undefined>;
   /** Records use of a session just read with `getSession`; writes at most once per touch interval. Returns whether it wrote. */
-  touchSession(id: string, record: SessionRecord): Promise<boolean>;
+  touchSession(id: string | SessionIdKey, record: SessionRecord): Promise<boolean>;
   /**
    * Records the client's `logging/setLevel` in the session if `principal` may use it (owner and
    * client) and it is live; returns whether it did. Every later request of the session reads it with the record.
