@@ -116,9 +116,7 @@ export function createDirectAnswers(dispatch: ToolDispatch): DirectAnswers {
       if (keysWithin(clientInfo, CLIENT_INFO_KEYS) < 0 || typeof clientInfo.name !== 'string' || typeof clientInfo.version !== 'string') return undefined;
       if (clientInfo.title !== undefined && typeof clientInfo.title !== 'string') return undefined;
       // The SDK's own schema decides the rest (capability shapes): what it would refuse, it answers.
-      // With no capability declared, the checks above already cover every field of that schema
-      // this shape may hold, so its parse could only agree (a differential test keeps this true).
-      if (keysWithin(clientCapabilities, NO_KEYS) !== 0 && !isInitializeRequest(body)) return undefined;
+      if (!isInitializeRequest(body)) return undefined;
       const negotiated = LEGACY_VERSIONS.has(protocolVersion) ? protocolVersion : LATEST_LEGACY_VERSION;
       const result = `{"protocolVersion":${JSON.stringify(negotiated)},"capabilities":${capabilities},"serverInfo":${serverInfo}}`;
       return { reply: sse(answer(result, request.id)), protocolVersion: negotiated, clientInfo: { name: clientInfo.name, version: clientInfo.version } };
