@@ -21,13 +21,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isInitializeRequest, isJsonContentType, SERVER_INFO_META_KEY, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
 import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSION, type ToolDispatch } from '../tools/mcp-server.js';
-import { isPlainEnvelope, isPlainObject, keysWithin, LEGACY_VERSIONS, legacyHeadersPlain, singleHeader as single, sseReply as sse } from './direct-shape.js';
+import { isPlainEnvelope, isPlainObject, isRequestId, keysWithin, LEGACY_VERSIONS, MESSAGE_KEYS, legacyHeadersPlain, singleHeader as single, sseReply as sse } from './direct-shape.js';
 import type { DirectReply } from './reply.js';
 
 const LATEST_LEGACY_VERSION = LEGACY_PROTOCOL_VERSIONS[0]!;
 const INITIALIZE_KEYS: ReadonlySet<string> = new Set(['protocolVersion', 'capabilities', 'clientInfo']);
 const CLIENT_INFO_KEYS: ReadonlySet<string> = new Set(['name', 'version', 'title']);
-const MESSAGE_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
 const META_ONLY: ReadonlySet<string> = new Set(['_meta']);
 const NO_KEYS: ReadonlySet<string> = new Set();
 /** Distinct `tools/list` listings kept serialized (one per policy outcome; cleared when full). */
@@ -39,7 +38,7 @@ function plainRequest(body: unknown, method: string): { id: string | number; par
   if (!isPlainObject(body) || keysWithin(body, MESSAGE_KEYS) < 3) return undefined;
   if (body.jsonrpc !== '2.0' || body.method !== method) return undefined;
   const id = body.id;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
+  if (!isRequestId(id)) return undefined;
   return { id, params: body.params };
 }
 
@@ -53,7 +52,7 @@ function plainRequest(body: unknown, method: string): { id: string | number; par
 export function legacyByShape(body: unknown, headers: IncomingHttpHeaders): boolean {
   if (!isPlainObject(body) || keysWithin(body, MESSAGE_KEYS) < 3 || body.jsonrpc !== '2.0' || typeof body.method !== 'string') return false;
   const id = body.id;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return false;
+  if (!isRequestId(id)) return false;
   const params = body.params;
   if (params !== undefined && !(isPlainObject(params) && !Object.hasOwn(params, '_meta'))) return false;
   return legacyHeadersPlain(headers);

@@ -29,7 +29,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isJsonContentType, SERVER_INFO_META_KEY, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { CallResult } from '../tools/invoke.js';
 import { MODERN_PROTOCOL_VERSION } from '../tools/mcp-server.js';
-import { isPlainEnvelope, isPlainObject, legacyHeadersPlain, singleHeader as single, sseReply } from './direct-shape.js';
+import { isPlainEnvelope, isPlainObject, isRequestId, keysWithin, legacyHeadersPlain, MESSAGE_KEYS, singleHeader as single, sseReply } from './direct-shape.js';
 import type { DirectReply } from './reply.js';
 
 /** A `tools/call` the kit answers itself. */
@@ -42,15 +42,9 @@ export interface DirectToolCall {
 /** The common JSON-RPC part: the call's id, name and arguments, or `undefined`. */
 function plainCall(body: unknown, allowEnvelope: boolean): (DirectToolCall & { meta?: unknown }) | undefined {
   if (!isPlainObject(body)) return undefined;
-  let keys = 0;
-  for (const key in body) {
-    if (!Object.hasOwn(body, key)) continue;
-    if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return undefined;
-    keys += 1;
-  }
-  if (keys !== 4 || body.jsonrpc !== '2.0' || body.method !== 'tools/call') return undefined;
+  if (keysWithin(body, MESSAGE_KEYS) !== MESSAGE_KEYS.size || body.jsonrpc !== '2.0' || body.method !== 'tools/call') return undefined;
   const id = body.id;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)))) return undefined;
+  if (!isRequestId(id)) return undefined;
   const params = body.params;
   if (!isPlainObject(params)) return undefined;
   for (const key in params) {

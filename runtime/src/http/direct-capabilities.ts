@@ -31,7 +31,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isJsonContentType, ProtocolError, SERVER_INFO_META_KEY, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { CancelSource } from '../tools/invoke.js';
 import { MODERN_PROTOCOL_VERSION, type RequestScope, type ToolDispatch } from '../tools/mcp-server.js';
-import { isPlainEnvelope, isPlainObject, keysWithin, legacyHeadersPlain, singleHeader as single, sseReply } from './direct-shape.js';
+import { isPlainEnvelope, isPlainObject, isRequestId, keysWithin, legacyHeadersPlain, MESSAGE_KEYS, singleHeader as single, sseReply } from './direct-shape.js';
 import type { DirectReply } from './reply.js';
 import { safeErrorMessage } from './sdk-errors.js';
 
@@ -40,7 +40,6 @@ export type DirectCapabilityRequest =
   | { readonly method: 'resources/read'; readonly id: string | number; readonly uri: string }
   | { readonly method: 'prompts/get'; readonly id: string | number; readonly name: string; readonly args: Record<string, string> };
 
-const MESSAGE_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
 const READ_KEYS: ReadonlySet<string> = new Set(['uri']);
 const READ_KEYS_MODERN: ReadonlySet<string> = new Set(['uri', '_meta']);
 const GET_KEYS: ReadonlySet<string> = new Set(['name', 'arguments']);
@@ -64,7 +63,7 @@ function plainArguments(value: unknown): Record<string, string> | undefined {
 function plainRequest(body: unknown, modern: boolean): (DirectCapabilityRequest & { readonly meta: unknown }) | undefined {
   if (!isPlainObject(body) || keysWithin(body, MESSAGE_KEYS) !== MESSAGE_KEYS.size || body.jsonrpc !== '2.0') return undefined;
   const { id, method, params } = body;
-  if (!(typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id))) || !isPlainObject(params)) return undefined;
+  if (!isRequestId(id) || !isPlainObject(params)) return undefined;
   if (method === 'resources/read') {
     if (keysWithin(params, modern ? READ_KEYS_MODERN : READ_KEYS) < 0 || typeof params.uri !== 'string') return undefined;
     return { method, id, uri: params.uri, meta: params._meta };

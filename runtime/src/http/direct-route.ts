@@ -15,9 +15,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { classifyInboundRequest, type InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import { MODERN_PROTOCOL_VERSION } from '../tools/mcp-server.js';
-import { isPlainEnvelope, isPlainObject, keysWithin, singleHeader as single } from './direct-shape.js';
+import { isPlainEnvelope, isPlainObject, isRequestId, joinedHeader, keysWithin, MESSAGE_KEYS, singleHeader as single } from './direct-shape.js';
 
-const MESSAGE_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
 /** Distinct envelopes kept (clients of one deployment send few). */
 const MAX_ENVELOPES = 1_024;
 
@@ -32,19 +31,13 @@ function isJsonData(value: unknown, depth = 0): boolean {
   return true;
 }
 
-/** A header as the web `Headers.get` reads it (repeated values joined with `, `), or `undefined`. */
-function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /** The SDK classifier's answer for a POST of `body` with `headers`. */
 export function classifyPost(body: unknown, headers: IncomingHttpHeaders): InboundClassificationOutcome {
   return classifyInboundRequest({
     httpMethod: 'POST',
-    protocolVersionHeader: headerOf(headers, 'mcp-protocol-version'),
-    mcpMethodHeader: headerOf(headers, 'mcp-method'),
-    mcpNameHeader: headerOf(headers, 'mcp-name'),
+    protocolVersionHeader: joinedHeader(headers, 'mcp-protocol-version'),
+    mcpMethodHeader: joinedHeader(headers, 'mcp-method'),
+    mcpNameHeader: joinedHeader(headers, 'mcp-name'),
     body,
   });
 }
@@ -54,8 +47,8 @@ function plainModernKey(body: unknown, headers: IncomingHttpHeaders): string | u
   if (!isPlainObject(body) || keysWithin(body, MESSAGE_KEYS) !== MESSAGE_KEYS.size || body.jsonrpc !== '2.0') return undefined;
   const { id, method, params } = body;
   if (typeof method !== 'string' || method === 'initialize' || !isPlainObject(params)) return undefined;
-  const idKind = typeof id === 'string' ? 's' : typeof id === 'number' && Number.isSafeInteger(id) ? 'n' : undefined;
-  if (idKind === undefined) return undefined;
+  if (!isRequestId(id)) return undefined;
+  const idKind = typeof id === 'string' ? 's' : 'n';
   const meta = params._meta;
   if (!isPlainEnvelope(meta) || !isJsonData(meta)) return undefined;
   if (single(headers, 'mcp-protocol-version') !== MODERN_PROTOCOL_VERSION || single(headers, 'mcp-method') !== method) return undefined;

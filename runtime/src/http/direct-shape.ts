@@ -20,6 +20,20 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/** The keys a JSON-RPC request may have. */
+export const MESSAGE_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/** Whether `value` is a request id the direct paths answer: a string or a safe integer. */
+export function isRequestId(value: unknown): value is string | number {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
+}
+
+/** A header as the web `Headers.get` reads it (repeated values joined with `, `), or `undefined`. */
+export function joinedHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** A header sent once, or `undefined` (absent or repeated: the SDK would join repeated values). */
 export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];

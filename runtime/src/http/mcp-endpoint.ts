@@ -10,6 +10,7 @@ import { SessionStoreUnavailableError, type SessionRecord, type SessionStore } f
 import { ListenSlots, releasingWhenDone } from '../subscriptions/index.js';
 import { LEGACY_PROTOCOL_VERSIONS, toAuthInfo, type SessionScope, type ToolDispatch } from '../tools/mcp-server.js';
 import { batchingAllowed } from './batch.js';
+import { isRequestId, joinedHeader } from './direct-shape.js';
 import { createDirectAnswers, legacyByShape } from './direct-answers.js';
 import { createDirectCapabilities, legacyDirectCapability, modernDirectCapability } from './direct-capabilities.js';
 import { createRouteClassifier } from './direct-route.js';
@@ -73,17 +74,11 @@ function wellFormedInitialize(params: InitializeParams): boolean {
 
 function messageId(body: unknown): string | number | null {
   const id = isObject(body) ? body.id : undefined;
-  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
+  return isRequestId(id) ? id : null;
 }
 
 function containsInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((message) => initializeParams(message) !== undefined) : initializeParams(body) !== undefined;
-}
-
-/** A header as the web `Headers.get` reads it (repeated values joined with `, `), or `undefined`. */
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**
@@ -97,7 +92,7 @@ function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, value);
   }
-  const host = headerOf(req, 'host') ?? 'localhost';
+  const host = joinedHeader(req.headers, 'host') ?? 'localhost';
   return new Request(`http://${host}${req.url ?? '/'}`, { method: (req.method ?? 'GET').toUpperCase(), headers, signal });
 }
 
@@ -225,7 +220,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
   }
 
   async function serveLegacy(req: IncomingMessage, context: HttpRequestContext, call: DirectToolCall | undefined): Promise<McpReply> {
-    const sessionId = headerOf(req, 'mcp-session-id') ?? null;
+    const sessionId = joinedHeader(req.headers, 'mcp-session-id') ?? null;
     const { principal } = context;
     let authInfo: AuthInfo | undefined;
     const sdk = async (session?: LegacySession, logging?: SessionScope) =>
