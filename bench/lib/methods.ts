@@ -146,6 +146,28 @@ async function specFor(bench: MethodBench, target: Target, context: MethodContex
   };
 }
 
+/** Longest wait for a server to go quiet before a measured window. */
+const SETTLE_LIMIT_MS = 5_000;
+/** A server counts as quiet when it used less CPU than this share of a 250 ms interval. */
+const QUIET_SHARE = 0.05;
+
+/**
+ * Waits until `child` has used under 5 % of a core over 250 ms (after its export interval of one
+ * second at least has passed), or 5 s at most.
+ */
+async function settled(child: BenchChild): Promise<void> {
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  let last = await child.cpuUsage();
+  while (performance.now() - started < SETTLE_LIMIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await child.cpuUsage();
+    const used = now.user - last.user + (now.system - last.system);
+    last = now;
+    if (used < QUIET_SHARE * 250_000) return;
+  }
+}
+
 /** Runs every method bench of the selected eras; servers alternate within each round. */
 export async function runMethodBenches(context: MethodContext, benches: readonly MethodBench[] = METHOD_BENCHES): Promise<MethodRun[]> {
   const runs: MethodRun[] = [];
@@ -162,6 +184,9 @@ export async function runMethodBenches(context: MethodContext, benches: readonly
         }
         const spec = await specFor(bench, target, context, context.seconds);
         if (!spec) continue;
+        // DELETE's sessions were opened just now: their span export, log writes and garbage are the
+        // opening's cost, not DELETE's, so the CPU window starts once the server has gone quiet.
+        if (bench.method === 'DELETE') await settled(target.child);
         const before = await target.child.cpuUsage();
         const figures = await runLoad(spec);
         const after = await target.child.cpuUsage();

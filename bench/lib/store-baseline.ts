@@ -1,9 +1,11 @@
 /**
  * The floor of a durable session write: bare conditional `PutItem` calls (`attribute_not_exists`,
  * a fresh key each, an item the size of a session record) against the same store the kit's server
- * uses, with the store's own client settings, from `connections` callers at once for `seconds`. It
- * runs in the bench's own process while the servers are idle, so that process's CPU time per write
- * is the client's cost of one durable write.
+ * uses, with the store's own client settings, from `connections` callers at once for `seconds`,
+ * after `warmupSeconds` of the same load (the servers get the same warm-up, so the SDK's code is
+ * compiled by the JIT on both sides before anything is measured). It runs in the bench's own process
+ * while the servers are idle, so that process's CPU time per write is the client's cost of one
+ * durable write.
  */
 import { randomBytes } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -25,6 +27,7 @@ export async function runPutBaseline(options: {
   readonly tableName: string;
   readonly connections: number;
   readonly seconds: number;
+  readonly warmupSeconds: number;
 }): Promise<PutBaseline> {
   const client = createSessionStoreClient({ region: 'eu-west-1', endpoint: options.endpoint, credentials: options.credentials });
   const padding = 'x'.repeat(300);
@@ -44,24 +47,26 @@ export async function runPutBaseline(options: {
         ExpressionAttributeNames: { '#pk': 'pk' },
       }),
     );
-  try {
-    // Warm the connections first, as the load runs do.
-    await Promise.all(Array.from({ length: options.connections }, () => put()));
-    const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    const deadline = started + options.seconds * 1000;
-    await Promise.all(
+  const load = (seconds: number, count: boolean) => {
+    const deadline = performance.now() + seconds * 1000;
+    return Promise.all(
       Array.from({ length: options.connections }, async () => {
         while (performance.now() < deadline) {
           try {
             await put();
-            writes += 1;
+            if (count) writes += 1;
           } catch {
-            errors += 1;
+            if (count) errors += 1;
           }
         }
       }),
     );
+  };
+  try {
+    await load(options.warmupSeconds, false);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await load(options.seconds, true);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const clientCpuMicrosPerWrite = (cpu.user + cpu.system) / Math.max(1, writes + errors);
