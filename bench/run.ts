@@ -91,7 +91,7 @@ const MAX_CONNECTIONS = Math.max(...CONNECTIONS, 10);
 /** Connections of the per-method runs (the figures are at 10). */
 const METHOD_CONNECTIONS = 10;
 /** Principals holding the sessions the DELETE runs end. */
-const DELETE_PRINCIPALS = 30;
+const DELETE_PRINCIPALS = 75;
 
 /** The echo text; every real success carries it back. */
 const MARKER = 'bench-echo-7f3a';

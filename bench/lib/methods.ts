@@ -48,8 +48,8 @@ export const METHOD_BENCHES: readonly MethodBench[] = [
   { era: 'modern', method: 'prompts/get', baseline: 'R1', floor: 2, verify: (body) => ok(body) && body.includes('"messages"') && body.includes('docs://documents/onboarding') },
 ];
 
-/** Sessions opened for each DELETE run, per server (30 principals at the cap of 20). */
-const DELETE_POOL = 600;
+/** Sessions opened for each DELETE run, per server (75 principals at the cap of 20): a few seconds of load, so the start of the run weighs little. */
+const DELETE_POOL = 1500;
 
 export interface MethodRun {
   readonly bench: MethodBench;
