@@ -210,6 +210,28 @@ describe('malformed params of the methods the SDK answers', () => {
     }
   });
 
+  test('in a 2025-03-26 batch, each malformed message is invalid params and the others are served', async () => {
+    const init = await post(kit.url, { ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: '2025-03-26' } }, { authorization: `Bearer ${aliceToken}` });
+    assert.equal(init.status, 200);
+    const session = { authorization: `Bearer ${aliceToken}`, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-03-26' };
+    const batch = [
+      { jsonrpc: '2.0', id: 31, method: 'tools/list', params: { cursor: 5 } },
+      { jsonrpc: '2.0', id: 32, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 33, method: 'prompts/get', params: { name: [MARK] } },
+    ];
+    const answer = await post(kit.url, batch, session);
+    assert.equal(answer.status, 200);
+    const text = answer.text.trim();
+    const messages = (text.startsWith('[')
+      ? JSON.parse(text)
+      : text.split('\n').filter((line) => line.startsWith('data:')).flatMap((line) => JSON.parse(line.slice(5)) as unknown)) as Array<{ id: number; result?: { tools?: unknown }; error?: { code: number } }>;
+    const byId = new Map(messages.map((message) => [message.id, message]));
+    assert.equal(byId.get(31)?.error?.code, -32602, answer.text);
+    assert.ok(Array.isArray(byId.get(32)?.result?.tools), answer.text);
+    assert.equal(byId.get(33)?.error?.code, -32602, answer.text);
+    assert.ok(!answer.text.includes(MARK), answer.text);
+  });
+
   test('a subscription to a malformed uri is invalid params too, and the session still serves', async () => {
     const answer = await post(kit.url, { jsonrpc: '2.0', id: 23, method: 'resources/subscribe', params: { uri: 5 } }, alice);
     assert.equal(errorOf(answer.text)?.code, -32602);

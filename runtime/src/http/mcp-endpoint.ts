@@ -18,7 +18,7 @@ import { legacyDirectCall, legacyReply, modernDirectCall, modernReply, type Dire
 import { routeAnswers } from './legacy-route.js';
 import type { PendingInputs } from './legacy-input.js';
 import { serveLegacyRequest, type LegacySession, type SamplingScreen } from './legacy-serve.js';
-import { hasMalformedParams } from './params.js';
+import { hasMalformedParams, malformedParamsIds } from './params.js';
 import { jsonReply, type DirectReply, type McpReply } from './reply.js';
 import { safeSdkResponse } from './sdk-errors.js';
 import { SessionKeys } from './session-keys.js';
@@ -231,6 +231,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
           ...(session ? { session } : {}),
         }),
         context.correlationId,
+        malformedParamsIds(context.parsedBody, 'legacy'),
       );
 
     if (req.method === 'GET') {

@@ -22,17 +22,46 @@ const PARAMS: Readonly<Record<string, keyof typeof specTypeSchemas>> = {
 /** Methods 2026-07-28 removed: in that era they stay `-32601` (method not found), whatever their params. */
 const LEGACY_ONLY: ReadonlySet<string> = new Set(['resources/subscribe', 'resources/unsubscribe']);
 
+/** Whether one message is a request of a listed method whose params fail the method's schema. */
+function malformed(message: unknown, era: 'legacy' | 'modern'): boolean {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return false;
+  const { method, params } = message as { method?: unknown; params?: unknown };
+  if (typeof method !== 'string' || !Object.hasOwn(PARAMS, method) || (era === 'modern' && LEGACY_ONLY.has(method))) return false;
+  const schema = specTypeSchemas[PARAMS[method]!];
+  const outcome = schema['~standard'].validate(params ?? {});
+  if (outcome instanceof Promise) return false;
+  return outcome.issues !== undefined;
+}
+
 /**
  * Whether `body` is a single request of a listed method whose params do not satisfy the method's
  * schema (absent params count as `{}`, which JSON-RPC allows). Batches and other methods are left
  * to the SDK. Only validity is read: what the handler sees is still the SDK's own parse.
  */
 export function hasMalformedParams(body: unknown, era: 'legacy' | 'modern'): boolean {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-  const { method, params } = body as { method?: unknown; params?: unknown };
-  if (typeof method !== 'string' || !Object.hasOwn(PARAMS, method) || (era === 'modern' && LEGACY_ONLY.has(method))) return false;
-  const schema = specTypeSchemas[PARAMS[method]!];
-  const outcome = schema['~standard'].validate(params ?? {});
-  if (outcome instanceof Promise) return false;
-  return outcome.issues !== undefined;
+  return !Array.isArray(body) && malformed(body, era);
+}
+
+/**
+ * The ids of a batch's requests whose params fail their method's schema, as `hasMalformedParams`
+ * decides for a single request: the SDK answers those `-32603`, and `safeSdkResponse` turns exactly
+ * these answers into `-32602`. An id that two messages of the batch share is left out, so that a
+ * real internal error of another message is never relabelled. `undefined` when there is none.
+ */
+export function malformedParamsIds(body: unknown, era: 'legacy' | 'modern'): ReadonlySet<string | number> | undefined {
+  if (!Array.isArray(body)) return undefined;
+  const seen = new Set<unknown>();
+  const shared = new Set<unknown>();
+  for (const message of body) {
+    const id = (message as { id?: unknown } | null)?.id;
+    if (seen.has(id)) shared.add(id);
+    seen.add(id);
+  }
+  let ids: Set<string | number> | undefined;
+  for (const message of body) {
+    const id = (message as { id?: unknown } | null)?.id;
+    if ((typeof id !== 'string' && typeof id !== 'number') || shared.has(id) || !malformed(message, era)) continue;
+    (ids ??= new Set()).add(id);
+  }
+  return ids;
 }

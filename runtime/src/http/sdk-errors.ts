@@ -94,8 +94,11 @@ export function safeErrorMessage(id: string | number, error: JsonRpcErrorObject,
   return JSON.stringify({ jsonrpc: '2.0', id, error: safeError(error, correlationId) });
 }
 
-/** The JSON-RPC message(s) in `text` with every error made safe, or `undefined` when nothing changes. */
-function sanitizeMessages(text: string, correlationId: string): string | undefined {
+/**
+ * The JSON-RPC message(s) in `text` with every error made safe, or `undefined` when nothing changes.
+ * An internal error answering a request in `invalidParams` becomes invalid params (see `malformedParamsIds`).
+ */
+function sanitizeMessages(text: string, correlationId: string, invalidParams?: ReadonlySet<unknown>): string | undefined {
   if (!text.includes('"error"')) return undefined;
   let parsed: unknown;
   try {
@@ -109,6 +112,8 @@ function sanitizeMessages(text: string, correlationId: string): string | undefin
     const { error } = message as { error?: unknown };
     if (!error || typeof error !== 'object') return message;
     changed = true;
+    const { id } = message as { id?: unknown };
+    if (invalidParams?.has(id) && (error as JsonRpcErrorObject).code === -32603) return { ...message, error: { code: -32602, message: FIXED_MESSAGES[-32602] } };
     return { ...message, error: safeError(error as JsonRpcErrorObject, correlationId) };
   };
   const fixed = Array.isArray(parsed) ? parsed.map(fix) : fix(parsed);
@@ -116,21 +121,21 @@ function sanitizeMessages(text: string, correlationId: string): string | undefin
 }
 
 /** Rewrites the `data:` lines of one SSE event. */
-function sanitizeEvent(event: string, correlationId: string): string {
+function sanitizeEvent(event: string, correlationId: string, invalidParams?: ReadonlySet<unknown>): string {
   if (!event.includes('"error"')) return event;
   return event
     .split('\n')
     .map((line) => {
       if (!line.startsWith('data:')) return line;
       const payload = line.slice(line.startsWith('data: ') ? 6 : 5);
-      const fixed = sanitizeMessages(payload, correlationId);
+      const fixed = sanitizeMessages(payload, correlationId, invalidParams);
       return fixed === undefined ? line : `data: ${fixed}`;
     })
     .join('\n');
 }
 
 /** An SSE stream whose events carry only safe errors; events pass one by one, nothing is held back longer. */
-function sanitizeEventStream(body: ReadableStream<Uint8Array>, correlationId: string): ReadableStream<Uint8Array> {
+function sanitizeEventStream(body: ReadableStream<Uint8Array>, correlationId: string, invalidParams?: ReadonlySet<unknown>): ReadableStream<Uint8Array> {
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   let pending = '';
@@ -140,14 +145,14 @@ function sanitizeEventStream(body: ReadableStream<Uint8Array>, correlationId: st
         pending += decoder.decode(chunk, { stream: true });
         let end = pending.indexOf('\n\n');
         while (end >= 0) {
-          controller.enqueue(encoder.encode(`${sanitizeEvent(pending.slice(0, end), correlationId)}\n\n`));
+          controller.enqueue(encoder.encode(`${sanitizeEvent(pending.slice(0, end), correlationId, invalidParams)}\n\n`));
           pending = pending.slice(end + 2);
           end = pending.indexOf('\n\n');
         }
       },
       flush(controller) {
         pending += decoder.decode();
-        if (pending.length > 0) controller.enqueue(encoder.encode(sanitizeEvent(pending, correlationId)));
+        if (pending.length > 0) controller.enqueue(encoder.encode(sanitizeEvent(pending, correlationId, invalidParams)));
       },
     }),
   );
@@ -160,20 +165,21 @@ function mediaType(value: string | null): string {
 /**
  * The SDK's `response` with every JSON-RPC error in it made safe (see the module comment). JSON
  * bodies are read whole (they are complete documents); SSE bodies are rewritten event by event.
- * Answers without an error keep their bytes.
+ * Answers without an error keep their bytes. `invalidParams`: the ids of a batch's requests with
+ * malformed params (`malformedParamsIds`), whose internal errors are answered as invalid params.
  */
-export async function safeSdkResponse(response: Response, correlationId: string): Promise<Response> {
+export async function safeSdkResponse(response: Response, correlationId: string, invalidParams?: ReadonlySet<string | number>): Promise<Response> {
   if (response.body === null) return response;
   const type = mediaType(response.headers.get('content-type'));
   if (type === 'application/json') {
     const text = await response.text();
-    const fixed = sanitizeMessages(text, correlationId);
+    const fixed = sanitizeMessages(text, correlationId, invalidParams);
     const headers = new Headers(response.headers);
     headers.delete('content-length');
     return new Response(fixed ?? text, { status: response.status, headers });
   }
   if (type === 'text/event-stream') {
-    return new Response(sanitizeEventStream(response.body, correlationId), { status: response.status, headers: response.headers });
+    return new Response(sanitizeEventStream(response.body, correlationId, invalidParams), { status: response.status, headers: response.headers });
   }
   return response;
 }
