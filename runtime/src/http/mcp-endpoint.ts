@@ -278,7 +278,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     context.record.sessionHash = named.logHash;
 
     if (req.method === 'DELETE') {
-      const ended = await context.span.step('session', () => sessions.deleteSession(sessionId, principal));
+      const ended = await context.span.step('session', () => sessions.deleteSession(named.key, principal));
       if (!ended) return sessionNotFound();
       pending.endSession(sessionId);
       telemetry.sessionEnded();
@@ -300,7 +300,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint & { 
     if (!read && hasMalformedParams(context.parsedBody, 'legacy')) return invalidParams(context.parsedBody);
     const logging: SessionScope = {
       ...(record.logLevel !== undefined ? { logLevel: record.logLevel } : {}),
-      setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(sessionId, principal, level)),
+      setLogLevel: (level) => context.span.step('session', () => sessions.setLogLevel(named.key, principal, level)),
     };
     return (
       (call && record.logLevel === undefined && (await direct(call, context, 'legacy'))) ||

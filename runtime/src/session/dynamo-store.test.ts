@@ -75,7 +75,7 @@ describe('DynamoSessionStore sessions', () => {
     assert.notEqual(await store.getSession(id, owner), undefined);
   });
 
-  test('a session key is checked exactly like its id: owner, client, expiry and deletion on every read', async () => {
+  test('a session key is checked exactly like its id: owner, client, expiry and deletion on every read, level and delete', async () => {
     // GIVEN a session of alice, read by key from a cached store
     const clock = new ManualClock();
     const store = storeOn(dynamo, { clock: clock.read, idleTimeoutSeconds: 60, touchIntervalSeconds: 10 });
@@ -92,8 +92,14 @@ describe('DynamoSessionStore sessions', () => {
     const record = await store.getSession(key, alice);
     assert.ok(record);
     assert.equal(await store.touchSession(key, record), true, 'touched by key');
-    assert.equal(await store.deleteSession(id, alice), true);
+    assert.equal(await store.setLogLevel(key, bob, 'debug'), false, 'a foreign key sets no level');
+    assert.equal(await store.setLogLevel(key, alice, 'debug'), true, 'level set by key');
+    assert.equal((await store.getSession(id, alice))?.logLevel, 'debug');
+    assert.equal(await store.deleteSession(key, bob), false, 'a foreign key deletes nothing');
+    assert.equal(await store.deleteSession(key, { ...alice, clientId: 'other-client' }), false, 'nor another client');
+    assert.equal(await store.deleteSession(key, alice), true, 'deleted by key');
     assert.equal(await store.getSession(key, alice), undefined, 'deleted');
+    assert.equal(await store.getSession(id, alice), undefined, 'deleted for the id too');
     const { id: second } = await store.createSession(alice, init);
     const secondKey = SessionIdKey.of(second);
     assert.ok(secondKey);

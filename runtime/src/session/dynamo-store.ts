@@ -3,7 +3,7 @@ import { ownerKey } from '../auth/principal.js';
 import { isLogLevel, type LogLevel } from '../logging/index.js';
 import { createSessionStoreClient, isConditionalCheckFailed } from './client.js';
 import { SessionStoreUnavailableError } from './errors.js';
-import { MAX_SESSION_SLOTS, newSessionId, sessionIdKey, sessionSlotOf, sha256Hex, type SessionIdKey } from './ids.js';
+import { MAX_SESSION_SLOTS, newSessionId, sessionIdKey, sha256Hex, type SessionIdKey } from './ids.js';
 import { A, key, mayHaveLinked, num, readString, str, type Item } from './items.js';
 import { boundedString, integer, seconds, SESSION_STORE_DEFAULTS, type DynamoSessionStoreOptions } from './options.js';
 import { OwnerSlots } from './owner-slots.js';
@@ -272,10 +272,10 @@ export class DynamoSessionStore implements SessionStore {
    * @returns whether a live session of `principal` was updated (`false` reads like an unknown session).
    * @throws SessionStoreUnavailableError when the store does not answer in time.
    */
-  async setLogLevel(id: string, principal: SessionCaller, level: LogLevel): Promise<boolean> {
-    const slot = sessionSlotOf(id);
-    if (slot === undefined || slot >= this.#maxSessionsPerOwner || !isLogLevel(level)) return false;
-    const idHash = sha256Hex(id);
+  async setLogLevel(id: string | SessionIdKey, principal: SessionCaller, level: LogLevel): Promise<boolean> {
+    const key = sessionIdKey(id);
+    if (key === undefined || key.slot >= this.#maxSessionsPerOwner || !isLogLevel(level)) return false;
+    const { slot, idHash } = key;
     const now = this.#clock();
     let updated: Item | undefined;
     try {
@@ -324,10 +324,10 @@ export class DynamoSessionStore implements SessionStore {
    * expired, already deleted, foreign or another client's (indistinguishable, like `getSession`).
    * @throws SessionStoreUnavailableError when the store does not answer in time.
    */
-  async deleteSession(id: string, principal: SessionCaller): Promise<boolean> {
-    const slot = sessionSlotOf(id);
-    if (slot === undefined || slot >= this.#maxSessionsPerOwner) return false;
-    const idHash = sha256Hex(id);
+  async deleteSession(id: string | SessionIdKey, principal: SessionCaller): Promise<boolean> {
+    const key = sessionIdKey(id);
+    if (key === undefined || key.slot >= this.#maxSessionsPerOwner) return false;
+    const { slot, idHash } = key;
     this.#cache.delete(idHash);
     const old = await this.#calls.deleteOwned(sessionKey(principal, slot), principal, {
       condition: '#h = :h AND #clientId = :clientId',
@@ -336,7 +336,7 @@ export class DynamoSessionStore implements SessionStore {
     });
     if (old === undefined) return false;
     this.#slots.emptied(principal, slot);
-    await this.#removeLinked(id, principal, old);
+    await this.#removeLinked(key.id, principal, old);
     const record = parseSession(old);
     return record !== undefined && isLive(record, this.#clock());
   }

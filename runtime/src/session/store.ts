@@ -129,9 +129,9 @@ export interface SessionStore {
    * Records the client's `logging/setLevel` in the session if `principal` may use it (owner and
    * client) and it is live; returns whether it did. Every later request of the session reads it with the record.
    */
-  setLogLevel(id: string, principal: SessionCaller, level: LogLevel): Promise<boolean>;
+  setLogLevel(id: string | SessionIdKey, principal: SessionCaller, level: LogLevel): Promise<boolean>;
   /** Ends the session if `principal` owns it (same client too) and it is live; returns whether it did. */
-  deleteSession(id: string, principal: SessionCaller): Promise<boolean>;
+  deleteSession(id: string | SessionIdKey, principal: SessionCaller): Promise<boolean>;
   /** The owner's state document under `key`, or `undefined`. */
   readState(principal: SessionOwner, key: StateKey): Promise<StateDocument | undefined>;
   /** Replaces the owner's state document if it is still at `expectedVersion` (0 when new). */
